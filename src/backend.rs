@@ -1,0 +1,113 @@
+//! The one place that chooses where the model runs.
+//!
+//! wgpu on a real GPU by default; Burn's Flex CPU backend when there is none, when only a
+//! software adapter (llvmpipe/lavapipe, about 15× slower than Flex for this model) exists,
+//! or when the user asks for the CPU.
+
+use burn::tensor::{Device, DeviceKind};
+
+/// What the user asked for (`--device`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum DeviceChoice {
+    /// GPU when a hardware adapter exists, otherwise CPU (with a notice).
+    #[default]
+    Auto,
+    /// GPU or fail.
+    Gpu,
+    /// Flex CPU backend.
+    Cpu,
+}
+
+/// The device the model runs on, and how to describe it to the user.
+#[derive(Debug, Clone)]
+pub struct SelectedDevice {
+    pub device: Device,
+    /// "GPU: <adapter name> (<api>)" or "CPU (Flex)".
+    pub description: String,
+    pub is_gpu: bool,
+    /// Set when `Auto` fell back to the CPU: why, for the user to see.
+    pub fallback_notice: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    #[error("no hardware GPU adapter found{0}; use --device cpu or auto")]
+    NoGpu(String),
+}
+
+/// A hardware adapter wgpu can see.
+#[derive(Debug, Clone)]
+struct Adapter {
+    name: String,
+    api: String,
+    kind: DeviceKind,
+}
+
+/// Hardware adapters, best first (discrete, integrated, virtual). Software rasterisers
+/// (`DeviceType::Cpu`) are left out on purpose.
+fn hardware_adapters() -> Vec<Adapter> {
+    use burn::tensor::wgpu::wgpu;
+    let probe = std::panic::catch_unwind(|| {
+        let instance = wgpu::Instance::default();
+        pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()))
+            .into_iter()
+            .map(|a| a.get_info())
+            .collect::<Vec<_>>()
+    });
+    // A broken driver stack must not take the application down: treat it as "no GPU".
+    let infos = probe.unwrap_or_default();
+    let mut counts = [0usize; 3];
+    let mut adapters: Vec<(usize, Adapter)> = Vec::new();
+    for info in infos {
+        let (rank, kind) = match info.device_type {
+            wgpu::DeviceType::DiscreteGpu => (0, DeviceKind::DiscreteGpu(counts[0])),
+            wgpu::DeviceType::IntegratedGpu => (1, DeviceKind::IntegratedGpu(counts[1])),
+            wgpu::DeviceType::VirtualGpu => (2, DeviceKind::VirtualGpu(counts[2])),
+            wgpu::DeviceType::Cpu | wgpu::DeviceType::Other => continue,
+        };
+        counts[rank] += 1;
+        adapters.push((
+            rank,
+            Adapter {
+                name: info.name,
+                api: format!("{:?}", info.backend),
+                kind,
+            },
+        ));
+    }
+    adapters.sort_by_key(|(rank, _)| *rank);
+    adapters.into_iter().map(|(_, a)| a).collect()
+}
+
+/// The CPU device.
+pub fn cpu() -> SelectedDevice {
+    SelectedDevice {
+        device: Device::flex(),
+        description: "CPU (Flex)".to_string(),
+        is_gpu: false,
+        fallback_notice: None,
+    }
+}
+
+/// Chooses the device for `choice`.
+pub fn select_device(choice: DeviceChoice) -> Result<SelectedDevice, BackendError> {
+    if choice == DeviceChoice::Cpu {
+        return Ok(cpu());
+    }
+    match hardware_adapters().into_iter().next() {
+        Some(adapter) => Ok(SelectedDevice {
+            device: Device::wgpu(adapter.kind),
+            description: format!("GPU: {} ({})", adapter.name, adapter.api),
+            is_gpu: true,
+            fallback_notice: None,
+        }),
+        None if choice == DeviceChoice::Gpu => Err(BackendError::NoGpu(String::new())),
+        None => Ok(SelectedDevice {
+            fallback_notice: Some(
+                "no GPU adapter found (software renderers do not count): running on the CPU (Flex)"
+                    .to_string(),
+            ),
+            ..cpu()
+        }),
+    }
+}

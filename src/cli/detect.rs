@@ -1,0 +1,212 @@
+//! `assd detect`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use assd::detect::{DetectConfig, Detection};
+use assd::draw::draw_detections;
+use assd::fsutil::write_atomic;
+use assd::preprocess::load_image;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+use super::ModelArgs;
+
+#[derive(Debug, Args)]
+pub struct DetectArgs {
+    /// Image files and/or folders (folders: every image inside, sorted, not recursive).
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Confidence threshold (scores strictly above it are kept).
+    #[arg(long, default_value_t = 0.01)]
+    conf: f32,
+    /// NMS IoU threshold.
+    #[arg(long, default_value_t = 0.45)]
+    nms: f32,
+    /// Candidates per class entering NMS (and kept at most).
+    #[arg(long, default_value_t = 200)]
+    top_k: usize,
+    /// One NMS across all classes instead of per class.
+    #[arg(long)]
+    class_agnostic: bool,
+    /// Only draw detections scoring at least this (the JSON keeps all). Default: 0.3.
+    #[arg(long, default_value_t = 0.3)]
+    draw_threshold: f32,
+    /// Folder for annotated images (PNG, named after the input).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Write all detections as JSON here.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+/// The `--json` document.
+#[derive(Debug, Serialize)]
+pub struct DetectionsFile {
+    pub images: Vec<ImageDetections>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ImageDetections {
+    pub path: String,
+    pub width: u32,
+    pub height: u32,
+    pub detections: Vec<Detection>,
+}
+
+pub const IMAGE_EXTENSIONS: [&str; 8] = ["jpg", "jpeg", "png", "bmp", "tif", "tiff", "webp", "jpe"];
+
+fn is_image(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// Files as given, folders expanded to their images (sorted). Unreadable folders are errors.
+fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(input)
+                .with_context(|| format!("reading folder {}", input.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file() && is_image(p))
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(input.clone());
+        }
+    }
+    Ok(files)
+}
+
+pub fn run(args: DetectArgs) -> Result<ExitCode> {
+    let files = expand_inputs(&args.inputs)?;
+    anyhow::ensure!(!files.is_empty(), "no images found in the given inputs");
+    if let Some(out) = &args.out {
+        std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    }
+    let (detector, selected) = args.model.load()?;
+    eprintln!(
+        "{} on {}: {} priors, {} classes",
+        detector.config().name,
+        selected.description,
+        detector.priors.len(),
+        detector.config().num_classes
+    );
+    let config = DetectConfig {
+        conf_thresh: args.conf,
+        nms_thresh: args.nms,
+        top_k: args.top_k,
+        class_agnostic: args.class_agnostic,
+    };
+    let bar = if files.len() > 1 {
+        let bar = ProgressBar::new(files.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} eta {eta} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let mut images = Vec::new();
+    let mut failures = 0usize;
+    for file in &files {
+        bar.set_message(
+            file.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
+        match process(&detector, file, &config, &args) {
+            Ok(result) => {
+                if files.len() == 1 {
+                    print_summary(&result, args.draw_threshold);
+                }
+                images.push(result);
+            }
+            Err(err) => {
+                failures += 1;
+                bar.suspend(|| eprintln!("skipped {}: {err:#}", file.display()));
+            }
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    if let Some(json) = &args.json {
+        let doc = serde_json::to_vec_pretty(&DetectionsFile { images })?;
+        write_atomic(json, &doc).with_context(|| format!("writing {}", json.display()))?;
+    }
+    eprintln!(
+        "{} image(s) processed, {failures} failed",
+        files.len() - failures
+    );
+    Ok(if failures > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn process(
+    detector: &assd::Detector,
+    file: &Path,
+    config: &DetectConfig,
+    args: &DetectArgs,
+) -> Result<ImageDetections> {
+    let mut image = load_image(file)?;
+    let inference = detector.infer(&image);
+    let detections = detector.detections(&inference, config);
+    if let Some(out) = &args.out {
+        let shown: Vec<Detection> = detections
+            .iter()
+            .filter(|d| d.score >= args.draw_threshold)
+            .cloned()
+            .collect();
+        draw_detections(&mut image, &shown);
+        let stem = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "image".into());
+        let target = out.join(format!("{stem}.png"));
+        let mut png = Vec::new();
+        image
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .context("encoding PNG")?;
+        write_atomic(&target, &png).with_context(|| format!("writing {}", target.display()))?;
+    }
+    Ok(ImageDetections {
+        path: file.display().to_string(),
+        width: image.width(),
+        height: image.height(),
+        detections,
+    })
+}
+
+fn print_summary(result: &ImageDetections, threshold: f32) {
+    let shown: Vec<&Detection> = result
+        .detections
+        .iter()
+        .filter(|d| d.score >= threshold)
+        .collect();
+    println!(
+        "{}: {} detections, {} with score ≥ {threshold}",
+        result.path,
+        result.detections.len(),
+        shown.len()
+    );
+    let mut sorted = shown;
+    sorted.sort_by(|a, b| b.score.total_cmp(&a.score));
+    for d in sorted.iter().take(20) {
+        let [x1, y1, x2, y2] = d.bbox;
+        println!(
+            "  {:<12} {:.3}  [{x1:.0}, {y1:.0}, {x2:.0}, {y2:.0}]  scale {}",
+            d.label, d.score, d.scale
+        );
+    }
+}

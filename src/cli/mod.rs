@@ -1,0 +1,134 @@
+//! Command-line interface.
+
+mod attention;
+mod bench;
+mod convert;
+mod detect;
+mod info;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use assd::backend::{DeviceChoice, SelectedDevice, select_device};
+use assd::config::AssdConfig;
+use assd::{Detector, weights};
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "assd",
+    version,
+    about = "ASSD object detection with visible attention maps"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Detect objects in images or folders of images.
+    Detect(detect::DetectArgs),
+    /// Export per-scale attention for one image pixel (safetensors).
+    Attention(attention::AttentionArgs),
+    /// Describe a checkpoint: tensors, parameter count, detected configuration.
+    Info(info::InfoArgs),
+    /// Convert a checkpoint (e.g. the authors' .pth) to the project's safetensors format.
+    Convert(convert::ConvertArgs),
+    /// Measure preprocessing, forward and decode+NMS latency (medians).
+    Bench(bench::BenchArgs),
+}
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Detect(args) => detect::run(args),
+        Command::Attention(args) => attention::run(args),
+        Command::Info(args) => info::run(args),
+        Command::Convert(args) => convert::run(args),
+        Command::Bench(args) => bench::run(args),
+    }
+}
+
+/// Options shared by every command that runs the model.
+#[derive(Debug, clap::Args)]
+pub struct ModelArgs {
+    /// Checkpoint: the authors' .pth or the project's .safetensors. Default: the first of
+    /// weights/assd513.safetensors, weights/assd513.pth and
+    /// ../shared/fixtures/assd513/assd513_voc_fp16.pth that exists.
+    #[arg(long, short)]
+    weights: Option<PathBuf>,
+    /// Network configuration (assd513, assd321, assd300, assd512, ssd300, ssd512);
+    /// default: recognised from the checkpoint.
+    #[arg(long)]
+    model: Option<String>,
+    /// Where to run: auto (GPU if a hardware adapter exists), gpu or cpu.
+    #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
+    device: DeviceChoice,
+    /// Feed RGB instead of the authors' BGR (for weights trained on RGB input).
+    #[arg(long)]
+    rgb: bool,
+}
+
+/// Where default weights are looked for, in order: the project's own `weights/` folder, then
+/// the reference checkpoint that sits beside a development checkout (parity weights, not a
+/// detector trained for real use).
+pub const DEFAULT_WEIGHTS: [&str; 3] = [
+    "weights/assd513.safetensors",
+    "weights/assd513.pth",
+    "../shared/fixtures/assd513/assd513_voc_fp16.pth",
+];
+
+fn default_weights() -> Result<PathBuf> {
+    for candidate in DEFAULT_WEIGHTS {
+        let path = Path::new(candidate);
+        if path.exists() {
+            eprintln!("using weights {candidate}");
+            return Ok(path.to_path_buf());
+        }
+    }
+    anyhow::bail!(
+        "no weights given and none found (looked for {}); pass --weights <FILE> (the authors' .pth \
+         or an assd .safetensors), or put one at weights/assd513.safetensors with \
+         `assd convert <CHECKPOINT.pth> weights/assd513.safetensors`",
+        DEFAULT_WEIGHTS.join(", ")
+    )
+}
+
+impl ModelArgs {
+    pub fn weights_path(&self) -> Result<PathBuf> {
+        match &self.weights {
+            Some(p) => Ok(p.clone()),
+            None => default_weights(),
+        }
+    }
+
+    pub fn device(&self) -> Result<SelectedDevice> {
+        let selected = select_device(self.device)?;
+        if let Some(notice) = &selected.fallback_notice {
+            eprintln!("notice: {notice}");
+        }
+        Ok(selected)
+    }
+
+    pub fn config(&self) -> Result<Option<AssdConfig>> {
+        self.model
+            .as_deref()
+            .map(AssdConfig::preset)
+            .transpose()
+            .map_err(Into::into)
+    }
+
+    /// Loads the checkpoint onto the selected device and wraps it in a [`Detector`].
+    pub fn load(&self) -> Result<(Detector, SelectedDevice)> {
+        let path = self.weights_path()?;
+        let selected = self.device()?;
+        let model = weights::load_model(&path, self.config()?, &selected.device)
+            .with_context(|| format!("loading weights {}", path.display()))?;
+        let mut detector = Detector::new(model, selected.device.clone())?;
+        if self.rgb {
+            detector.preprocess.color = assd::preprocess::ColorOrder::Rgb;
+        }
+        Ok((detector, selected))
+    }
+}

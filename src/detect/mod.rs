@@ -1,0 +1,14 @@
+//! Prior boxes, box coding, NMS and the authors' `Detect`, plus post-processing to pixels.
+//!
+//! Everything here is y-first as in the authors' code: priors are (cy, cx, h, w), boxes are
+//! (y1, x1, y2, x2), normalised to the network input.
+
+mod boxes;
+mod detector;
+mod nms;
+mod priors;
+
+pub use boxes::{decode, encode};
+pub use detector::{DetectConfig, Detection, RawDetection, detect, to_pixels};
+pub use nms::{iou, nms};
+pub use priors::{PriorInfo, prior_boxes, prior_info};

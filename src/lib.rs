@@ -1,0 +1,17 @@
+//! ASSD (Attentive Single Shot MultiBox Detector) in Burn: the network, the authors'
+//! checkpoint format, pre/post-processing, and the attention maps as first-class outputs.
+
+pub mod attention_query;
+pub mod backend;
+pub mod config;
+pub mod detect;
+pub mod draw;
+pub mod fsutil;
+pub mod inference;
+pub mod labels;
+pub mod model;
+pub mod preprocess;
+pub mod weights;
+
+pub use config::AssdConfig;
+pub use inference::{Detector, Inference};

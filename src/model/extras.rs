@@ -1,0 +1,61 @@
+//! One extra layer after the backbone: conv (bias) → optional BN → ReLU.
+
+use burn::nn::conv::Conv2d;
+use burn::nn::{BatchNorm, BatchNormConfig};
+use burn::prelude::*;
+use burn::tensor::activation::relu;
+
+use super::{batch_norm, conv2d};
+
+/// Configuration of an [`ExtraBlock`].
+#[derive(Config, Debug)]
+pub struct ExtraBlockConfig {
+    pub in_channels: usize,
+    pub out_channels: usize,
+    pub kernel: usize,
+    /// Default: 1.
+    #[config(default = 1)]
+    pub stride: usize,
+    /// Default: 0.
+    #[config(default = 0)]
+    pub padding: usize,
+    /// BatchNorm after the conv (the authors' ResNet extras have it). Default: true.
+    #[config(default = true)]
+    pub batch_norm: bool,
+}
+
+#[derive(Module, Debug)]
+pub struct ExtraBlock {
+    pub conv: Conv2d,
+    pub bn: Option<BatchNorm>,
+}
+
+impl ExtraBlockConfig {
+    pub fn init(&self, device: &Device) -> ExtraBlock {
+        ExtraBlock {
+            conv: conv2d(
+                [self.in_channels, self.out_channels],
+                self.kernel,
+                self.stride,
+                self.padding,
+                true,
+                device,
+            ),
+            bn: self
+                .batch_norm
+                .then(|| BatchNormConfig::new(self.out_channels).init(device)),
+        }
+    }
+}
+
+impl ExtraBlock {
+    /// `[batch, in_channels, h, w]` → `[batch, out_channels, h', w']`.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let x = self.conv.forward(x);
+        let x = match &self.bn {
+            Some(bn) => batch_norm(bn, x),
+            None => x,
+        };
+        relu(x)
+    }
+}

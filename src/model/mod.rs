@@ -1,0 +1,46 @@
+//! The ASSD network in Burn, layer by layer as the authors' code computes it.
+
+mod assd;
+mod attention;
+mod batch_norm;
+mod bottleneck;
+mod extras;
+mod fusion;
+mod heads;
+mod l2norm;
+mod resnet;
+mod upsample;
+mod vgg;
+
+pub use assd::{Assd, AssdOutput, Backbone};
+pub use attention::{AttentionOutput, AttentionUnit, AttentionUnitConfig};
+pub use batch_norm::batch_norm;
+pub use bottleneck::{Bottleneck, BottleneckConfig, Downsample};
+pub use extras::{ExtraBlock, ExtraBlockConfig};
+pub use fusion::{Fusion, FusionConfig};
+pub use heads::{MultiboxHeads, MultiboxHeadsConfig};
+pub use l2norm::{L2Norm, L2NormConfig};
+pub use resnet::{ResNet101, ResNet101Config};
+pub use upsample::{bilinear_align_corners, interpolation_matrix};
+pub use vgg::{Vgg16, Vgg16Config};
+
+use burn::nn::PaddingConfig2d;
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+
+/// A square convolution as PyTorch's `nn.Conv2d(in, out, k, stride, padding, bias)`.
+pub(crate) fn conv2d(
+    channels: [usize; 2],
+    kernel: usize,
+    stride: usize,
+    padding: usize,
+    bias: bool,
+    device: &burn::tensor::Device,
+) -> Conv2d {
+    Conv2dConfig::new(channels, [kernel, kernel])
+        .with_stride([stride, stride])
+        .with_padding(PaddingConfig2d::Explicit(
+            padding, padding, padding, padding,
+        ))
+        .with_bias(bias)
+        .init(device)
+}
