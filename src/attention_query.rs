@@ -26,7 +26,7 @@ pub fn attention_row(attention: &Tensor<3>, n: usize) -> Vec<f32> {
 
 /// Mean attention each location receives (column mean of β): `N` values.
 pub fn attention_received(attention: &Tensor<3>) -> Vec<f32> {
-    tensor_to_vec(attention.clone().slice([0..1]).mean_dim(1))
+    tensor_to_vec(attention.clone().narrow(0, 0, 1).mean_dim(1))
 }
 
 /// One scale's attention as seen from one pixel.

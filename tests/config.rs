@@ -23,7 +23,7 @@ fn prior_counts_per_configuration() {
 #[test]
 fn parameter_counts_per_configuration() {
     let device = Device::flex();
-    let count = |c: AssdConfig| c.init(&device).unwrap().num_params();
+    let count = |c: AssdConfig| c.init(&device).unwrap().parameter_count();
     assert_eq!(count(AssdConfig::assd513()), 67_546_820);
     // The COCO head the spec derives (81 classes).
     assert_eq!(

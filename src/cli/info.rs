@@ -60,7 +60,7 @@ pub fn run(args: InfoArgs) -> Result<ExitCode> {
     }
     if args.tensors {
         for (path, t) in &checkpoint.tensors {
-            let name = &checkpoint.file_names[path];
+            let name = checkpoint.file_names.get(path).unwrap_or(path);
             println!("  {name:<48} {:?}", t.shape);
         }
     }
@@ -71,7 +71,7 @@ pub fn group_digits(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -1,6 +1,7 @@
 //! The whole detector: backbone → extras → (fusion) → (attention per source) → heads.
 
 use burn::prelude::*;
+use burn::store::ModuleSnapshot;
 
 use super::{
     AttentionUnit, AttentionUnitConfig, ExtraBlock, ExtraBlockConfig, Fusion, FusionConfig,
@@ -123,6 +124,16 @@ impl AssdConfig {
 }
 
 impl Assd {
+    /// Number of trainable scalars, as PyTorch counts `parameters()` (Burn's `num_params` also
+    /// counts BN running statistics).
+    pub fn parameter_count(&self) -> usize {
+        self.collect(None, None, true)
+            .iter()
+            .filter(|t| !t.name.ends_with(".running_mean") && !t.name.ends_with(".running_var"))
+            .map(|t| t.shape.iter().product::<usize>())
+            .sum()
+    }
+
     /// `[batch, 3, s, s]` (preprocessed) → [`AssdOutput`].
     pub fn forward(&self, x: Tensor<4>) -> AssdOutput {
         let mut sources = self.backbone.forward(x);
