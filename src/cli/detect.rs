@@ -33,9 +33,12 @@ pub struct DetectArgs {
     /// One NMS across all classes instead of per class.
     #[arg(long)]
     class_agnostic: bool,
-    /// Only draw detections scoring at least this (the JSON keeps all). Default: 0.3.
-    #[arg(long, default_value_t = 0.3)]
+    /// Only draw detections scoring at least this (the JSON keeps all).
+    #[arg(long, default_value_t = 0.5)]
     draw_threshold: f32,
+    /// Draw at most this many boxes per image, highest scores first.
+    #[arg(long, default_value_t = 100)]
+    max_draw: usize,
     /// Folder for annotated images (PNG, named after the input).
     #[arg(long)]
     out: Option<PathBuf>,

@@ -16,11 +16,18 @@ pub fn iou(a: [f32; 4], b: [f32; 4]) -> f32 {
 /// Only the `top_k` highest scores enter; the current best is kept and every remaining box
 /// with IoU **≤** `threshold` against it survives to the next round.
 pub fn nms(boxes: &[[f32; 4]], scores: &[f32], threshold: f32, top_k: usize) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..scores.len()).collect();
     // Ascending like torch.sort; ties broken by index for determinism.
-    order.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(a.cmp(&b)));
-    let start = order.len().saturating_sub(top_k);
-    let mut remaining: Vec<usize> = order[start..].to_vec();
+    let ascending = |a: &usize, b: &usize| scores[*a].total_cmp(&scores[*b]).then(a.cmp(b));
+    let mut remaining: Vec<usize> = (0..scores.len()).collect();
+    // Only the top_k highest enter: partition them out in linear time, then sort just those.
+    if remaining.len() > top_k {
+        let cut = remaining.len() - top_k;
+        if top_k > 0 {
+            remaining.select_nth_unstable_by(cut, ascending);
+        }
+        remaining.drain(..cut);
+    }
+    remaining.sort_by(ascending);
     let mut keep = Vec::new();
     while let Some(best) = remaining.pop() {
         keep.push(best);
