@@ -4,7 +4,7 @@
 //! software adapter (llvmpipe/lavapipe, about 15× slower than Flex for this model) exists,
 //! or when the user asks for the CPU.
 
-use burn::tensor::{Device, DeviceKind};
+use burn::tensor::{Device, DeviceKind, Tensor};
 
 /// What the user asked for (`--device`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -31,7 +31,7 @@ pub struct SelectedDevice {
 
 #[derive(Debug, thiserror::Error)]
 pub enum BackendError {
-    #[error("no hardware GPU adapter found{0}; use --device cpu or auto")]
+    #[error("{0}; use --device cpu or auto")]
     NoGpu(String),
 }
 
@@ -94,20 +94,42 @@ pub fn select_device(choice: DeviceChoice) -> Result<SelectedDevice, BackendErro
     if choice == DeviceChoice::Cpu {
         return Ok(cpu());
     }
-    match hardware_adapters().into_iter().next() {
-        Some(adapter) => Ok(SelectedDevice {
-            device: Device::wgpu(adapter.kind),
-            description: format!("GPU: {} ({})", adapter.name, adapter.api),
-            is_gpu: true,
-            fallback_notice: None,
-        }),
-        None if choice == DeviceChoice::Gpu => Err(BackendError::NoGpu(String::new())),
-        None => Ok(SelectedDevice {
-            fallback_notice: Some(
-                "no GPU adapter found (software renderers do not count): running on the CPU (Flex)"
-                    .to_string(),
-            ),
-            ..cpu()
-        }),
+    let failure = match hardware_adapters().into_iter().next() {
+        Some(adapter) => {
+            let device = Device::wgpu(adapter.kind);
+            if works(&device) {
+                return Ok(SelectedDevice {
+                    device,
+                    description: format!("GPU: {} ({})", adapter.name, adapter.api),
+                    is_gpu: true,
+                    fallback_notice: None,
+                });
+            }
+            format!(
+                "GPU {} ({}) failed to run a test computation",
+                adapter.name, adapter.api
+            )
+        }
+        None => "no GPU adapter found (software renderers do not count)".to_string(),
+    };
+    if choice == DeviceChoice::Gpu {
+        return Err(BackendError::NoGpu(failure));
     }
+    Ok(SelectedDevice {
+        fallback_notice: Some(format!("{failure}: running on the CPU (Flex)")),
+        ..cpu()
+    })
+}
+
+/// Runs a tiny computation on `device`; a driver that fails here would fail mid-inference.
+fn works(device: &Device) -> bool {
+    let previous = std::panic::take_hook();
+    // The failure is reported as a notice; keep the panic message off the terminal.
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(|| {
+        let t = Tensor::<1>::from_floats([1.0, 2.0, 3.0], device);
+        t.sum().into_scalar::<f32>()
+    });
+    std::panic::set_hook(previous);
+    matches!(result, Ok(v) if v == 6.0)
 }
