@@ -216,16 +216,12 @@ impl AssdConfig {
 
     /// The SSD300 baseline (Liu et al.): VGG16, maps 38,19,10,5,3,1, 8,732 priors.
     pub fn ssd300() -> Self {
-        let extras = vec![
-            ExtraLayer::new(256, 1, 1, 0),
-            ExtraLayer::new(512, 3, 2, 1).source(),
-            ExtraLayer::new(128, 1, 1, 0),
-            ExtraLayer::new(256, 3, 2, 1).source(),
-            ExtraLayer::new(128, 1, 1, 0),
-            ExtraLayer::new(256, 3, 1, 0).source(),
-            ExtraLayer::new(128, 1, 1, 0),
-            ExtraLayer::new(256, 3, 1, 0).source(),
-        ];
+        let extras = extra_pairs(&[
+            (256, 512, 3, 2, 1),
+            (128, 256, 3, 2, 1),
+            (128, 256, 3, 1, 0),
+            (128, 256, 3, 1, 0),
+        ]);
         let sizes = [30.0, 60.0, 111.0, 162.0, 213.0, 264.0, 315.0];
         let steps = [8.0, 16.0, 32.0, 64.0, 100.0, 300.0];
         let ars: [&[f64]; 6] = [
@@ -250,13 +246,13 @@ impl AssdConfig {
 
     /// The SSD512 baseline: VGG16, maps 64,32,16,8,4,2,1, 24,564 priors.
     pub fn ssd512() -> Self {
-        let mut extras = Vec::new();
-        for out in [512, 256, 256, 256] {
-            extras.push(ExtraLayer::new(out / 2, 1, 1, 0));
-            extras.push(ExtraLayer::new(out, 3, 2, 1).source());
-        }
-        extras.push(ExtraLayer::new(128, 1, 1, 0));
-        extras.push(ExtraLayer::new(256, 4, 1, 1).source());
+        let extras = extra_pairs(&[
+            (256, 512, 3, 2, 1),
+            (128, 256, 3, 2, 1),
+            (128, 256, 3, 2, 1),
+            (128, 256, 3, 2, 1),
+            (128, 256, 4, 1, 1),
+        ]);
         let sizes = [35.84, 76.8, 153.6, 230.4, 307.2, 384.0, 460.8, 537.6];
         let steps = [8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0];
         let ars: [&[f64]; 7] = [
@@ -377,18 +373,27 @@ pub const FUSION_OUT_CHANNELS: usize = 512;
 /// Channels each fusion input is projected to before concatenation.
 pub const FUSION_LATERAL_CHANNELS: usize = 256;
 
+/// Extra layers as (1×1 squeeze, k×k source) pairs: `(mid, out, kernel, stride, padding)`.
+fn extra_pairs(pairs: &[(usize, usize, usize, usize, usize)]) -> Vec<ExtraLayer> {
+    pairs
+        .iter()
+        .flat_map(|&(mid, out, kernel, stride, padding)| {
+            [
+                ExtraLayer::new(mid, 1, 1, 0),
+                ExtraLayer::new(out, kernel, stride, padding).source(),
+            ]
+        })
+        .collect()
+}
+
 /// The authors' ResNet extra stack; `last_kernel` is 3 for ASSD513 (unpadded 3×3 on 3×3).
 fn resnet_extras(last_kernel: usize) -> Vec<ExtraLayer> {
-    vec![
-        ExtraLayer::new(512, 1, 1, 0),
-        ExtraLayer::new(1024, 3, 2, 1).source(),
-        ExtraLayer::new(256, 1, 1, 0),
-        ExtraLayer::new(512, 3, 2, 1).source(),
-        ExtraLayer::new(128, 1, 1, 0),
-        ExtraLayer::new(256, 3, 2, 1).source(),
-        ExtraLayer::new(128, 1, 1, 0),
-        ExtraLayer::new(256, last_kernel, 1, 0).source(),
-    ]
+    extra_pairs(&[
+        (512, 1024, 3, 2, 1),
+        (256, 512, 3, 2, 1),
+        (128, 256, 3, 2, 1),
+        (128, 256, last_kernel, 1, 0),
+    ])
 }
 
 /// ASSD's scales: sizes from the authors' ratios, steps ceil(input / map) as in their

@@ -146,6 +146,18 @@ pub fn read_checkpoint(path: &Path) -> Result<Checkpoint, WeightsError> {
 }
 
 impl Checkpoint {
+    fn empty(path: &Path, format: CheckpointFormat, stored_config: Option<AssdConfig>) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            format,
+            tensors: BTreeMap::new(),
+            file_names: BTreeMap::new(),
+            unmapped: Vec::new(),
+            stored_config,
+            bookkeeping: 0,
+        }
+    }
+
     /// Number of scalar weights (BN running statistics excluded).
     pub fn num_params(&self) -> usize {
         self.tensors

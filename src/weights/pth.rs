@@ -1,7 +1,6 @@
 //! The authors' checkpoints: `torch.save(model.state_dict())` zips, read by burn-store's
 //! pickle reader, which only parses the pickle (it never runs code from the file).
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use burn::store::pytorch_reader::{DType, PytorchReader};
@@ -21,15 +20,7 @@ pub fn read_pth(path: &Path) -> Result<Checkpoint, WeightsError> {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
-    let mut checkpoint = Checkpoint {
-        path: path.to_path_buf(),
-        format: CheckpointFormat::Pytorch,
-        tensors: BTreeMap::new(),
-        file_names: BTreeMap::new(),
-        unmapped: Vec::new(),
-        stored_config: None,
-        bookkeeping: 0,
-    };
+    let mut checkpoint = Checkpoint::empty(path, CheckpointFormat::Pytorch, None);
     for (name, tensor) in reader.into_tensors() {
         let key = name.strip_prefix("module.").unwrap_or(&name);
         if key.ends_with(".num_batches_tracked") {

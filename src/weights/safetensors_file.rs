@@ -1,6 +1,5 @@
 //! Safetensors files keyed by module path (the project's own format).
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use safetensors::{Dtype, SafeTensors};
@@ -35,15 +34,7 @@ pub fn read_safetensors(path: &Path) -> Result<Checkpoint, WeightsError> {
             None => None,
         };
     let file = SafeTensors::deserialize(&bytes).map_err(|e| bad(e.to_string()))?;
-    let mut checkpoint = Checkpoint {
-        path: path.to_path_buf(),
-        format: CheckpointFormat::Safetensors,
-        tensors: BTreeMap::new(),
-        file_names: BTreeMap::new(),
-        unmapped: Vec::new(),
-        stored_config,
-        bookkeeping: 0,
-    };
+    let mut checkpoint = Checkpoint::empty(path, CheckpointFormat::Safetensors, stored_config);
     for (name, view) in file.tensors() {
         let kind = match view.dtype() {
             Dtype::F32 => FloatKind::F32,
