@@ -4,8 +4,10 @@
 set -euo pipefail
 
 # Build: a C toolchain and pkg-config for -sys crates. Run: the Vulkan loader, so wgpu can find
-# a GPU (without it, assd runs on the CPU and says so).
-PACKAGES=(build-essential pkg-config libvulkan1)
+# a GPU (without it, assd runs the model on the CPU and says so); Mesa's drivers so the window
+# can always be drawn (software Vulkan at worst); the X11/Wayland client libraries winit loads.
+PACKAGES=(build-essential pkg-config libvulkan1 mesa-vulkan-drivers libx11-6 libxcursor1 libxrandr2
+  libxi6 libxkbcommon-x11-0 libwayland-client0)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -49,10 +49,10 @@ pub fn attention_at(inference: &Inference, pixel: [f32; 2]) -> Vec<ScaleAttentio
     inference
         .attention
         .iter()
-        .zip(&inference.feature_sizes)
+        .zip(&inference.raw.feature_sizes)
         .enumerate()
         .map(|(scale, (beta, &shape))| {
-            let cell = query_cell(pixel, inference.image_size, shape);
+            let cell = query_cell(pixel, inference.raw.image_size, shape);
             ScaleAttention {
                 scale,
                 shape,

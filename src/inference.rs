@@ -1,5 +1,7 @@
 //! A loaded detector: network + priors + pre/post-processing, and what one forward pass gives.
 
+use std::sync::Arc;
+
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
 use image::RgbImage;
@@ -10,44 +12,95 @@ use crate::labels::class_names;
 use crate::model::Assd;
 use crate::preprocess::{PreprocessConfig, preprocess};
 
-/// Network plus everything needed around it.
-#[derive(Debug)]
-pub struct Detector {
-    pub model: Assd,
+/// Everything that turns raw outputs into detections, without the network: cheap to share
+/// with threads that re-filter (threshold sliders) while the network runs elsewhere.
+#[derive(Debug, Clone)]
+pub struct DetectionHead {
+    pub config: AssdConfig,
+    /// `[P][cy, cx, h, w]`.
     pub priors: Vec<[f32; 4]>,
+    /// Side of each scale's feature map.
     pub feature_sizes: Vec<usize>,
-    pub preprocess: PreprocessConfig,
     pub class_names: Vec<String>,
-    pub device: Device,
 }
 
-/// Host copies of a forward pass's detection outputs (enough to re-run NMS with other
-/// thresholds), plus the attention maps, which stay on the device.
+impl DetectionHead {
+    pub fn new(config: AssdConfig) -> Result<Self, crate::config::ConfigError> {
+        let feature_sizes = config.feature_sizes()?;
+        let priors = prior_boxes(&config, &feature_sizes);
+        let class_names = class_names(config.num_classes);
+        Ok(Self {
+            config,
+            priors,
+            feature_sizes,
+            class_names,
+        })
+    }
+
+    /// Detections of a forward pass in original-image pixels.
+    pub fn detections(&self, raw: &RawOutputs, config: &DetectConfig) -> Vec<Detection> {
+        let found = detect(
+            &raw.loc,
+            &raw.scores,
+            &self.priors,
+            self.config.num_classes,
+            self.config.variances,
+            config,
+        );
+        let [w, h] = raw.image_size;
+        found
+            .into_iter()
+            .map(|d| Detection {
+                class_id: d.class_id,
+                label: self.class_names[d.class_id].clone(),
+                score: d.score,
+                bbox: to_pixels(d.bbox, w, h),
+                scale: prior_info(&self.config, &self.feature_sizes, d.prior)
+                    .map_or(0, |p| p.scale),
+                prior: d.prior,
+            })
+            .collect()
+    }
+}
+
+/// Host copies of a forward pass's detection outputs: enough to re-run NMS with other
+/// thresholds without the network.
 #[derive(Debug, Clone)]
-pub struct Inference {
+pub struct RawOutputs {
     /// `[P][dy, dx, dh, dw]`.
     pub loc: Vec<[f32; 4]>,
     /// Softmaxed class scores, `[P × classes]` row-major.
     pub scores: Vec<f32>,
-    /// Per scale, β `[1, N_k, N_k]` on the device.
-    pub attention: Vec<Tensor<3>>,
     /// Per scale `[H_k, W_k]`.
     pub feature_sizes: Vec<[usize; 2]>,
     /// Original image size `[width, height]`.
     pub image_size: [u32; 2],
 }
 
+/// One forward pass: raw outputs on the host, attention maps still on the device.
+#[derive(Debug, Clone)]
+pub struct Inference {
+    pub raw: RawOutputs,
+    /// Per scale, β `[1, N_k, N_k]` on the device.
+    pub attention: Vec<Tensor<3>>,
+}
+
+/// Network plus everything needed around it.
+#[derive(Debug)]
+pub struct Detector {
+    pub model: Assd,
+    pub head: Arc<DetectionHead>,
+    pub preprocess: PreprocessConfig,
+    pub device: Device,
+}
+
 impl Detector {
     pub fn new(model: Assd, device: Device) -> Result<Self, crate::config::ConfigError> {
-        let feature_sizes = model.config.feature_sizes()?;
-        let priors = prior_boxes(&model.config, &feature_sizes);
-        let class_names = class_names(model.config.num_classes);
+        let head = Arc::new(DetectionHead::new(model.config.clone())?);
         Ok(Self {
             model,
-            priors,
-            feature_sizes,
+            head,
             preprocess: PreprocessConfig::default(),
-            class_names,
             device,
         })
     }
@@ -65,16 +118,17 @@ impl Detector {
         let [_, priors, _] = out.loc.dims();
         let scores = softmax(out.conf.reshape([priors, classes]), 1);
         let loc = tensor_to_vec(out.loc);
-        let scores = tensor_to_vec(scores);
         Inference {
-            loc: loc
-                .chunks_exact(4)
-                .map(|c| [c[0], c[1], c[2], c[3]])
-                .collect(),
-            scores,
+            raw: RawOutputs {
+                loc: loc
+                    .chunks_exact(4)
+                    .map(|c| [c[0], c[1], c[2], c[3]])
+                    .collect(),
+                scores: tensor_to_vec(scores),
+                feature_sizes: out.feature_sizes,
+                image_size,
+            },
             attention: out.attention,
-            feature_sizes: out.feature_sizes,
-            image_size,
         }
     }
 
@@ -86,26 +140,7 @@ impl Detector {
 
     /// Detections of a forward pass in original-image pixels.
     pub fn detections(&self, inference: &Inference, config: &DetectConfig) -> Vec<Detection> {
-        let raw = detect(
-            &inference.loc,
-            &inference.scores,
-            &self.priors,
-            self.config().num_classes,
-            self.config().variances,
-            config,
-        );
-        let [w, h] = inference.image_size;
-        raw.into_iter()
-            .map(|d| Detection {
-                class_id: d.class_id,
-                label: self.class_names[d.class_id].clone(),
-                score: d.score,
-                bbox: to_pixels(d.bbox, w, h),
-                scale: prior_info(self.config(), &self.feature_sizes, d.prior)
-                    .map_or(0, |p| p.scale),
-                prior: d.prior,
-            })
-            .collect()
+        self.head.detections(&inference.raw, config)
     }
 }
 

@@ -7,10 +7,12 @@ pub mod config;
 pub mod detect;
 pub mod draw;
 pub mod fsutil;
+pub mod image_files;
 pub mod inference;
 pub mod labels;
 pub mod model;
 pub mod preprocess;
+pub mod ui;
 pub mod weights;
 
 pub use config::AssdConfig;

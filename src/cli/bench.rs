@@ -147,7 +147,7 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
         println!(
             "{:<10} {:>8} {:>12.1} {:>10.1} {:>12.1} {:>12.2} {:>12.1}",
             name,
-            detector.priors.len(),
+            detector.head.priors.len(),
             pre,
             forward,
             nms,

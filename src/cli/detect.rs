@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use assd::detect::{DetectConfig, Detection};
 use assd::draw::draw_detections;
 use assd::fsutil::write_atomic;
+use assd::image_files::images_in;
 use assd::preprocess::load_image;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -61,26 +62,14 @@ pub struct ImageDetections {
     pub detections: Vec<Detection>,
 }
 
-pub const IMAGE_EXTENSIONS: [&str; 8] = ["jpg", "jpeg", "png", "bmp", "tif", "tiff", "webp", "jpe"];
-
-fn is_image(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-}
-
 /// Files as given, folders expanded to their images (sorted). Unreadable folders are errors.
 fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for input in inputs {
         if input.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(input)
-                .with_context(|| format!("reading folder {}", input.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_file() && is_image(p))
-                .collect();
-            found.sort();
-            files.extend(found);
+            files.extend(
+                images_in(input).with_context(|| format!("reading folder {}", input.display()))?,
+            );
         } else {
             files.push(input.clone());
         }
@@ -99,7 +88,7 @@ pub fn run(args: DetectArgs) -> Result<ExitCode> {
         "{} on {}: {} priors, {} classes",
         detector.config().name,
         selected.description,
-        detector.priors.len(),
+        detector.head.priors.len(),
         detector.config().num_classes
     );
     let config = DetectConfig {

@@ -22,12 +22,15 @@ use clap::{Parser, Subcommand};
     about = "ASSD object detection with visible attention maps"
 )]
 pub struct Cli {
+    /// Without a subcommand, opens the app.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Open the app (also what `assd` without a subcommand does).
+    Gui(GuiArgs),
     /// Detect objects in images or folders of images.
     Detect(detect::DetectArgs),
     /// Export per-scale attention for one image pixel (safetensors).
@@ -40,8 +43,32 @@ enum Command {
     Bench(bench::BenchArgs),
 }
 
+/// `assd gui`.
+#[derive(Debug, Default, clap::Args)]
+pub struct GuiArgs {
+    /// An image or a folder to open (default: the sample images in assets/).
+    path: Option<PathBuf>,
+    /// Checkpoint (default: as for `detect`).
+    #[arg(long, short)]
+    weights: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
+    device: DeviceChoice,
+}
+
+fn gui(args: GuiArgs) -> Result<ExitCode> {
+    assd::ui::run(assd::ui::AppOptions {
+        path: args.path,
+        weights: args.weights,
+        device: args.device,
+        fresh_settings: false,
+    })
+    .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn run(cli: Cli) -> Result<ExitCode> {
-    match cli.command {
+    match cli.command.unwrap_or(Command::Gui(GuiArgs::default())) {
+        Command::Gui(args) => gui(args),
         Command::Detect(args) => detect::run(args),
         Command::Attention(args) => attention::run(args),
         Command::Info(args) => info::run(args),
@@ -70,17 +97,8 @@ pub struct ModelArgs {
     rgb: bool,
 }
 
-/// Where default weights are looked for, in order: the project's own `weights/` folder, then
-/// the reference checkpoint that sits beside a development checkout (parity weights, not a
-/// detector trained for real use).
-pub const DEFAULT_WEIGHTS: [&str; 3] = [
-    "weights/assd513.safetensors",
-    "weights/assd513.pth",
-    "../shared/fixtures/assd513/assd513_voc_fp16.pth",
-];
-
 fn default_weights() -> Result<PathBuf> {
-    for candidate in DEFAULT_WEIGHTS {
+    for candidate in assd::weights::DEFAULT_WEIGHTS {
         let path = Path::new(candidate);
         if path.exists() {
             eprintln!("using weights {candidate}");
@@ -91,7 +109,7 @@ fn default_weights() -> Result<PathBuf> {
         "no weights given and none found (looked for {}); pass --weights <FILE> (the authors' .pth \
          or an assd .safetensors), or put one at weights/assd513.safetensors with \
          `assd convert <CHECKPOINT.pth> weights/assd513.safetensors`",
-        DEFAULT_WEIGHTS.join(", ")
+        assd::weights::DEFAULT_WEIGHTS.join(", ")
     )
 }
 

@@ -22,6 +22,15 @@ use crate::model::Assd;
 pub use pth::read_pth;
 pub use safetensors_file::read_safetensors;
 
+/// Where default weights are looked for, in order: the project's own `weights/` folder, then
+/// the reference checkpoint that sits beside a development checkout (parity weights, not a
+/// detector trained for real use).
+pub const DEFAULT_WEIGHTS: [&str; 3] = [
+    "weights/assd513.safetensors",
+    "weights/assd513.pth",
+    "../shared/fixtures/assd513/assd513_voc_fp16.pth",
+];
+
 /// Metadata key under which the project's own files store their [`AssdConfig`] (JSON).
 pub const CONFIG_METADATA_KEY: &str = "assd_config";
 

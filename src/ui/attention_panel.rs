@@ -1,0 +1,192 @@
+//! Attention settings, the per-scale heatmap textures and the strip of small multiples.
+
+use egui::{Color32, ColorImage, Pos2, Rect, Sense, TextureOptions, vec2};
+
+use super::app::AssdApp;
+use super::colormap::Colormap;
+use super::image_view::{cell_rect, crosshair};
+use super::settings::AttentionMode;
+use crate::attention_query::{ScaleAttention, query_cell};
+
+const FULL_UV: Rect = Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0));
+
+/// The values a heatmap shows for one scale.
+fn values(scale: &ScaleAttention, mode: AttentionMode) -> &[f32] {
+    match mode {
+        AttentionMode::Row => &scale.row,
+        AttentionMode::Received => &scale.received,
+    }
+}
+
+/// RGBA heatmap of `values` (`[h, w]` row-major) scaled by `max`.
+pub fn heatmap(values: &[f32], [h, w]: [usize; 2], max: f32, colormap: Colormap) -> ColorImage {
+    let max = if max > 0.0 { max } else { 1.0 };
+    let rgba: Vec<u8> = values
+        .iter()
+        .flat_map(|&v| {
+            let [r, g, b] = colormap.rgb(v / max);
+            [r, g, b, 255]
+        })
+        .collect();
+    ColorImage::from_rgba_unmultiplied([w, h], &rgba)
+}
+
+impl AssdApp {
+    pub(super) fn attention_controls(&mut self, ui: &mut egui::Ui) {
+        ui.heading("Attention");
+        ui.horizontal(|ui| {
+            ui.radio_value(
+                &mut self.settings.mode,
+                AttentionMode::Row,
+                "Where the pixel looks",
+            );
+            ui.radio_value(&mut self.settings.mode, AttentionMode::Received, "Received");
+        });
+        egui::ComboBox::from_label("Colormap")
+            .selected_text(self.settings.colormap.name())
+            .show_ui(ui, |ui| {
+                for c in Colormap::ALL {
+                    ui.selectable_value(&mut self.settings.colormap, c, c.name());
+                }
+            });
+        ui.add(egui::Slider::new(&mut self.settings.opacity, 0.0..=1.0).text("Opacity"));
+        ui.checkbox(
+            &mut self.settings.shared_normalisation,
+            "One colour scale for all scales",
+        );
+        ui.checkbox(&mut self.settings.bilinear, "Bilinear upsampling");
+        ui.checkbox(
+            &mut self.settings.follow_hover,
+            "Follow the pointer (else click)",
+        );
+        match self
+            .attention
+            .as_ref()
+            .filter(|v| Some(&v.path) == self.current_path())
+        {
+            Some(view) => {
+                let [x, y] = view.pixel;
+                ui.label(format!("Query pixel ({x:.0}, {y:.0})"));
+                if let Some(s) = view.scales.get(self.selected_scale) {
+                    ui.label(format!(
+                        "Scale {}: query cell (row {}, col {}) of {}×{}",
+                        s.scale, s.cell[0], s.cell[1], s.shape[0], s.shape[1]
+                    ));
+                }
+            }
+            None => {
+                ui.label("Click the image to see where that spot attends, at every scale.");
+            }
+        }
+    }
+
+    /// (Re)builds the heatmap textures when the attention or the display settings changed.
+    pub(super) fn ensure_heatmaps(&mut self, ctx: &egui::Context) {
+        let key = (
+            self.settings.colormap,
+            self.settings.shared_normalisation,
+            self.settings.bilinear,
+            self.settings.mode,
+        );
+        let Some(view) = self.attention.as_mut() else {
+            return;
+        };
+        if view.made_with == Some(key) && view.textures.len() == view.scales.len() {
+            return;
+        }
+        let mode = self.settings.mode;
+        let shared = view
+            .scales
+            .iter()
+            .flat_map(|s| values(s, mode).iter().copied())
+            .fold(0.0f32, f32::max);
+        let options = if self.settings.bilinear {
+            TextureOptions::LINEAR
+        } else {
+            TextureOptions::NEAREST
+        };
+        view.textures = view
+            .scales
+            .iter()
+            .map(|s| {
+                let v = values(s, mode);
+                let max = if self.settings.shared_normalisation {
+                    shared
+                } else {
+                    v.iter().copied().fold(0.0, f32::max)
+                };
+                ctx.load_texture(
+                    format!("attention-{}", s.scale),
+                    heatmap(v, s.shape, max, self.settings.colormap),
+                    options,
+                )
+            })
+            .collect();
+        view.made_with = Some(key);
+    }
+
+    /// One thumbnail per scale: the image, that scale's heatmap and the query cell, labelled
+    /// with the map size, N and the prior sizes it predicts. Clicking one selects the scale.
+    pub(super) fn attention_strip(&mut self, ui: &mut egui::Ui) {
+        let (Some(head), Some(path)) = (self.head.clone(), self.current_path().cloned()) else {
+            return;
+        };
+        let Some(entry) = self.entries.get(&path) else {
+            return;
+        };
+        let size = [entry.image.width(), entry.image.height()];
+        let image_texture = entry.texture.as_ref().map(|t| t.id());
+        let view = self.attention.as_ref().filter(|v| v.path == path);
+        let height = (ui.available_height() - 40.0).max(60.0);
+        let width = height * size[0] as f32 / size[1] as f32;
+        let mut clicked = None;
+        egui::ScrollArea::horizontal().show(ui, |ui| {
+            ui.horizontal(|ui| {
+                for (k, spec) in head.config.scales.iter().enumerate() {
+                    let f = head.feature_sizes.get(k).copied().unwrap_or(0);
+                    ui.vertical(|ui| {
+                        let (response, painter) =
+                            ui.allocate_painter(vec2(width, height), Sense::click());
+                        let rect = response.rect;
+                        if let Some(id) = image_texture {
+                            painter.image(id, rect, FULL_UV, Color32::WHITE);
+                        }
+                        if let Some(view) = view {
+                            if let Some(t) = view.textures.get(k) {
+                                let alpha = (self.settings.opacity * 255.0) as u8;
+                                painter.image(
+                                    t.id(),
+                                    rect,
+                                    FULL_UV,
+                                    Color32::from_white_alpha(alpha),
+                                );
+                            }
+                            if self.settings.mode == AttentionMode::Row {
+                                let cell = query_cell(view.pixel, size, [f, f]);
+                                crosshair(&painter, rect, cell_rect(rect, [f, f], cell));
+                            }
+                        }
+                        let stroke = if k == self.selected_scale { 3.0 } else { 1.0 };
+                        painter.rect_stroke(
+                            rect,
+                            0.0,
+                            egui::Stroke::new(stroke, ui.visuals().strong_text_color()),
+                            egui::StrokeKind::Outside,
+                        );
+                        if response.clicked() {
+                            clicked = Some(k);
+                        }
+                        ui.label(format!("scale {k}: {f}×{f}, N={}", f * f));
+                        ui.small(format!(
+                            "priors {:.0}–{:.0} px",
+                            spec.min_size, spec.max_size
+                        ));
+                    });
+                }
+            });
+        });
+        if let Some(k) = clicked {
+            self.selected_scale = k;
+        }
+    }
+}

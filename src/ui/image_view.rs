@@ -1,0 +1,151 @@
+//! The central image: detections, the selected scale's attention heatmap, the query crosshair;
+//! clicking (or hovering, when enabled) a pixel asks for its attention.
+
+use egui::{Color32, Pos2, Rect, Sense, Stroke, StrokeKind, vec2};
+
+use super::app::AssdApp;
+use super::detections_panel::color32;
+use crate::attention_query::query_cell;
+
+const FULL_UV: Rect = Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0));
+
+/// Image pixel (x, y) → screen position inside `rect` showing a `size` image.
+fn to_screen(rect: Rect, size: [u32; 2], [x, y]: [f32; 2]) -> Pos2 {
+    Pos2::new(
+        rect.min.x + x / size[0] as f32 * rect.width(),
+        rect.min.y + y / size[1] as f32 * rect.height(),
+    )
+}
+
+/// The screen rectangle of feature-map cell `[row, col]` of an `[h, w]` map.
+pub(super) fn cell_rect(rect: Rect, [h, w]: [usize; 2], [row, col]: [usize; 2]) -> Rect {
+    let (cw, ch) = (rect.width() / w as f32, rect.height() / h as f32);
+    Rect::from_min_size(
+        Pos2::new(rect.min.x + col as f32 * cw, rect.min.y + row as f32 * ch),
+        vec2(cw, ch),
+    )
+}
+
+/// A crosshair through the middle of `cell`, spanning `rect`.
+pub(super) fn crosshair(painter: &egui::Painter, rect: Rect, cell: Rect) {
+    let stroke = Stroke::new(1.0, Color32::WHITE);
+    let c = cell.center();
+    painter.line_segment(
+        [Pos2::new(rect.min.x, c.y), Pos2::new(rect.max.x, c.y)],
+        Stroke::new(1.0, Color32::from_white_alpha(90)),
+    );
+    painter.line_segment(
+        [Pos2::new(c.x, rect.min.y), Pos2::new(c.x, rect.max.y)],
+        Stroke::new(1.0, Color32::from_white_alpha(90)),
+    );
+    painter.rect_stroke(cell, 0.0, stroke, StrokeKind::Outside);
+}
+
+impl AssdApp {
+    pub(super) fn image_view(&mut self, ui: &mut egui::Ui) {
+        self.ensure_heatmaps(ui.ctx());
+        let Some(path) = self.current_path().cloned() else {
+            ui.centered_and_justified(|ui| {
+                ui.label("Open an image or a folder: File menu, or drag it onto the window.")
+            });
+            return;
+        };
+        if let Some(error) = self.errors.get(&path) {
+            ui.colored_label(
+                Color32::LIGHT_RED,
+                format!("Cannot show {}: {error}", path.display()),
+            );
+            return;
+        }
+        let Some(entry) = self.entries.get(&path) else {
+            ui.centered_and_justified(|ui| {
+                if self.head.is_some() {
+                    ui.spinner();
+                } else {
+                    ui.label("Load weights to run the detector (File > Open weights…).");
+                }
+            });
+            return;
+        };
+        let size = [entry.image.width(), entry.image.height()];
+        let available = ui.available_size();
+        let zoom = (available.x / size[0] as f32).min(available.y / size[1] as f32);
+        let (response, painter) = ui.allocate_painter(
+            vec2(size[0] as f32 * zoom, size[1] as f32 * zoom),
+            Sense::click(),
+        );
+        response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, "image view"));
+        let rect = response.rect;
+        if let Some(texture) = &entry.texture {
+            painter.image(texture.id(), rect, FULL_UV, Color32::WHITE);
+        }
+        if let Some(view) = self.attention.as_ref().filter(|v| v.path == path)
+            && let Some(texture) = view.textures.get(self.selected_scale)
+        {
+            let alpha = (self.settings.opacity * 255.0) as u8;
+            painter.image(
+                texture.id(),
+                rect,
+                FULL_UV,
+                Color32::from_white_alpha(alpha),
+            );
+            if let Some(scale) = view.scales.get(self.selected_scale) {
+                let cell = query_cell(view.pixel, size, scale.shape);
+                crosshair(&painter, rect, cell_rect(rect, scale.shape, cell));
+            }
+        }
+        if self.settings.show_boxes {
+            let font = egui::FontId::proportional(12.0);
+            for (i, d) in self.visible_detections().iter().enumerate() {
+                let emphasised =
+                    self.hovered_detection == Some(i) || self.selected_detection == Some(i);
+                let [x1, y1, x2, y2] = d.bbox;
+                let r = Rect::from_min_max(
+                    to_screen(rect, size, [x1, y1]),
+                    to_screen(rect, size, [x2, y2]),
+                );
+                let color = color32(d.class_id);
+                painter.rect_stroke(
+                    r,
+                    0.0,
+                    Stroke::new(if emphasised { 3.0 } else { 1.5 }, color),
+                    StrokeKind::Middle,
+                );
+                let text = format!("{} {:.2}", d.label, d.score);
+                let galley = painter.layout_no_wrap(text, font.clone(), Color32::BLACK);
+                let tag = Rect::from_min_size(
+                    r.min - vec2(0.0, galley.size().y),
+                    galley.size() + vec2(4.0, 0.0),
+                );
+                painter.rect_filled(tag, 0.0, color);
+                painter.galley(tag.min + vec2(2.0, 0.0), galley, Color32::BLACK);
+            }
+        }
+        let pointer = if self.settings.follow_hover {
+            response.hover_pos()
+        } else {
+            None
+        };
+        let clicked = if response.clicked() {
+            response.interact_pointer_pos()
+        } else {
+            None
+        };
+        if let Some(pos) = clicked.or(pointer) {
+            let pixel = [
+                ((pos.x - rect.min.x) / zoom).clamp(0.0, size[0] as f32 - 1.0),
+                ((pos.y - rect.min.y) / zoom).clamp(0.0, size[1] as f32 - 1.0),
+            ];
+            // Hovering only asks again when the finest scale's query cell changes.
+            let finest = entry.raw.feature_sizes.first().copied().unwrap_or([1, 1]);
+            let shown = self
+                .attention
+                .as_ref()
+                .filter(|v| v.path == path)
+                .map(|v| query_cell(v.pixel, size, finest));
+            if clicked.is_some() || shown != Some(query_cell(pixel, size, finest)) {
+                self.query_attention(pixel);
+            }
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! The app driven headless through egui_kittest: open, filter, click, read attention.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use assd::attention_query::attention_at;
+use assd::backend::DeviceChoice;
+use assd::ui::{AppOptions, AssdApp, Settings};
+use burn::prelude::*;
+use common::shared_fixture;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+fn harness(options: AppOptions) -> Harness<'static, AssdApp> {
+    // The worker's repaint requests go to a context of its own; the test polls instead.
+    let app = AssdApp::with_context(&egui::Context::default(), options, Settings::default());
+    Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_ui_state(|ui, app: &mut AssdApp| app.show(ui), app)
+}
+
+/// Steps the UI until the worker has answered everything (the model runs on the CPU).
+fn wait_idle(h: &mut Harness<'_, AssdApp>) {
+    let start = Instant::now();
+    loop {
+        h.step();
+        if h.state().is_idle() {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(300),
+            "the worker did not answer"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    h.run_steps(3);
+}
+
+#[test]
+fn missing_weights_are_reported_in_the_window() {
+    let mut h = harness(AppOptions {
+        path: Some("assets".into()),
+        weights: Some("/nonexistent/weights.pth".into()),
+        device: DeviceChoice::Cpu,
+        fresh_settings: true,
+    });
+    wait_idle(&mut h);
+    assert!(
+        h.query_by_label_contains("/nonexistent/weights.pth")
+            .is_some()
+    );
+    // The folder still opened: its first image is listed and selected.
+    assert_eq!(
+        h.state()
+            .current_path()
+            .map(|p| p.file_name().unwrap().to_owned()),
+        Some("astronaut.png".into())
+    );
+    assert!(h.query_by_label_contains("Load weights").is_some());
+}
+
+#[test]
+fn open_filter_click_and_read_attention() {
+    let (Some(weights), Some(image)) = (
+        shared_fixture("assd513/assd513_voc_fp16.pth"),
+        shared_fixture("assd513/test_image.jpg"),
+    ) else {
+        return;
+    };
+    // A folder with the test image and a broken file, opened through the dialogs' code path.
+    let dir = std::env::temp_dir().join(format!("assd-gui-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(&image, dir.join("a_test.jpg")).unwrap();
+    std::fs::write(dir.join("b_broken.png"), b"not a png").unwrap();
+    let mut h = harness(AppOptions {
+        path: Some(dir.join("a_test.jpg")),
+        weights: Some(weights.clone()),
+        device: DeviceChoice::Cpu,
+        fresh_settings: true,
+    });
+    wait_idle(&mut h);
+    assert!(h.query_by_label("1 / 2").is_some());
+
+    // Thresholds re-filter from the cached outputs: fewer boxes at 0.9 than at 0.5.
+    let at_default = h.state().visible_detections().len();
+    assert!(at_default > 0);
+    assert!(
+        h.query_by_label(&format!("{at_default} detections"))
+            .is_some()
+    );
+    h.get_by_role_and_label(egui::accesskit::Role::Slider, "Confidence")
+        .set_value_accesskit(0.9);
+    h.run_steps(3);
+    let at_high = h.state().visible_detections().len();
+    assert!(at_high < at_default, "{at_high} vs {at_default}");
+    assert!(h.query_by_label(&format!("{at_high} detections")).is_some());
+    assert!(h.state().is_idle(), "re-filtering must not run the network");
+
+    // Click pixel (203.5, 180.5) of the 500×375 image.
+    let rect = h.get_by_label("image view").rect();
+    let zoom = rect.width() / 500.0;
+    let pos = rect.min + egui::vec2(203.5 * zoom, 180.5 * zoom);
+    h.hover_at(pos);
+    h.run_steps(1);
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+        h.run_steps(1);
+    }
+    wait_idle(&mut h);
+    assert!(
+        h.query_by_label("Scale 0: query cell (row 31, col 26) of 65×65")
+            .is_some(),
+        "the attention panel shows the clicked query cell"
+    );
+    let shown = h
+        .state()
+        .attention_scales()
+        .expect("attention arrived")
+        .to_vec();
+    assert_eq!(shown.len(), 7);
+
+    // The rows equal what `assd attention` computes for the same pixel.
+    let device = Device::flex();
+    let model = assd::weights::load_model(&weights, None, &device).unwrap();
+    let detector = assd::Detector::new(model, device).unwrap();
+    let inference = detector.infer(&assd::preprocess::load_image(&image).unwrap());
+    let pixel = h.state().attention_pixel().unwrap();
+    let expected = attention_at(&inference, pixel);
+    for (got, want) in shown.iter().zip(&expected) {
+        assert_eq!(got.cell, want.cell);
+        assert_eq!(got.row, want.row, "scale {}", got.scale);
+    }
+
+    // → moves to the broken file, which shows an inline error instead of crashing.
+    h.key_press(egui::Key::ArrowRight);
+    wait_idle(&mut h);
+    assert!(h.query_by_label("2 / 2").is_some());
+    assert!(h.query_by_label_contains("Cannot show").is_some());
+    let _ = std::fs::remove_dir_all(Path::new(&dir));
+}
