@@ -3,9 +3,9 @@
 # Usage: scripts/screenshot.sh [OUT.png] [assd gui arguments…]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out="${1:-docs/screenshot.png}"
+out="${1:-assets/readme/screenshot.png}"
 shift || true
-for p in xvfb imagemagick mesa-vulkan-drivers; do
+for p in xvfb imagemagick xdotool mesa-vulkan-drivers; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="${missing:-} $p"
 done
 if [ -n "${missing:-}" ]; then
@@ -24,5 +24,10 @@ sleep 1
 app=$!
 # Model load + first forward pass on the CPU, then whatever the caller set up.
 sleep "${ASSD_SCREENSHOT_WAIT:-40}"
-import -window root "$out"
+# Optional clicks, "x,y x,y …" in screen pixels (e.g. a checkbox, then a pixel of the image).
+for click in ${ASSD_SCREENSHOT_CLICKS:-}; do
+  xdotool mousemove "${click%,*}" "${click#*,}" click 1
+  sleep 4
+done
+import -window root -crop 1400x900+0+0 "$out"
 echo "wrote $out"
