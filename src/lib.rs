@@ -6,6 +6,7 @@ pub mod backend;
 pub mod config;
 pub mod detect;
 pub mod draw;
+pub mod export;
 pub mod fsutil;
 pub mod image_files;
 pub mod inference;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use assd::attention_query::attention_at;
 use assd::backend::DeviceChoice;
-use assd::ui::{AppOptions, AssdApp, Settings};
+use assd::ui::{AppOptions, AssdApp, ExportKind, Settings};
 use burn::prelude::*;
 use common::shared_fixture;
 use egui_kittest::Harness;
@@ -137,6 +137,61 @@ fn open_filter_click_and_read_attention() {
         assert_eq!(got.cell, want.cell);
         assert_eq!(got.row, want.row, "scale {}", got.scale);
     }
+
+    // Export: the same writers as the CLI, atomically.
+    let out = dir.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let app = h.state();
+    for (kind, name) in [
+        (ExportKind::AnnotatedImage, "a.png"),
+        (ExportKind::DetectionsJson, "d.json"),
+        (ExportKind::AttentionImage, "att.png"),
+        (ExportKind::AttentionRows, "rows.safetensors"),
+    ] {
+        app.export_to(kind, &out.join(name))
+            .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+    }
+    assert_eq!(
+        image::open(out.join("a.png"))
+            .unwrap()
+            .to_rgb8()
+            .dimensions(),
+        (500, 375)
+    );
+    assert_eq!(
+        image::open(out.join("att.png"))
+            .unwrap()
+            .to_rgb8()
+            .dimensions(),
+        (7 * 500, 375)
+    );
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("d.json")).unwrap()).unwrap();
+    assert_eq!(
+        doc["images"][0]["detections"].as_array().unwrap().len(),
+        at_high
+    );
+    let rows = common::load(&out.join("rows.safetensors"));
+    assert_eq!(rows["scale3/row"].f32(), shown[3].row);
+    assert_eq!(
+        std::fs::read_dir(&out).unwrap().count(),
+        4,
+        "no temporary files left behind"
+    );
+
+    // Selecting a detection selects the scale that fired it and charts the attention kept
+    // inside its box.
+    let fired_by = h.state().visible_detections()[0].scale;
+    h.state_mut().select_detection(0);
+    wait_idle(&mut h);
+    assert!(
+        h.query_by_label_contains("box's centre that falls inside the box")
+            .is_some()
+    );
+    assert!(
+        h.query_by_label_contains(&format!("fired by scale {fired_by}"))
+            .is_some()
+    );
 
     // → moves to the broken file, which shows an inline error instead of crashing.
     h.key_press(egui::Key::ArrowRight);

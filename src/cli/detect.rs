@@ -6,12 +6,12 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use assd::detect::{DetectConfig, Detection};
 use assd::draw::draw_detections;
+use assd::export::{DetectionsFile, ImageDetections, png_bytes};
 use assd::fsutil::write_atomic;
 use assd::image_files::images_in;
 use assd::preprocess::load_image;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use serde::Serialize;
 
 use super::ModelArgs;
 
@@ -46,20 +46,6 @@ pub struct DetectArgs {
     /// Write all detections as JSON here.
     #[arg(long)]
     json: Option<PathBuf>,
-}
-
-/// The `--json` document.
-#[derive(Debug, Serialize)]
-pub struct DetectionsFile {
-    pub images: Vec<ImageDetections>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct ImageDetections {
-    pub path: String,
-    pub width: u32,
-    pub height: u32,
-    pub detections: Vec<Detection>,
 }
 
 /// Files as given, folders expanded to their images (sorted). Unreadable folders are errors.
@@ -166,10 +152,7 @@ fn process(
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "image".into());
         let target = out.join(format!("{stem}.png"));
-        let mut png = Vec::new();
-        image
-            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-            .context("encoding PNG")?;
+        let png = png_bytes(&image).context("encoding PNG")?;
         write_atomic(&target, &png).with_context(|| format!("writing {}", target.display()))?;
     }
     Ok(ImageDetections {

@@ -81,6 +81,8 @@ pub struct AssdApp {
     pub(super) selected_detection: Option<usize>,
     pub(super) last_filter_time: Duration,
     pub(super) last_attention_time: Duration,
+    /// Outcome of the last export, shown in the status bar.
+    pub(super) message: Option<String>,
 }
 
 impl AssdApp {
@@ -115,6 +117,7 @@ impl AssdApp {
             selected_detection: None,
             last_filter_time: Duration::ZERO,
             last_attention_time: Duration::ZERO,
+            message: None,
         };
         let weights = options
             .weights
@@ -453,6 +456,7 @@ impl AssdApp {
                     }
                     ui.close();
                 }
+                ui.menu_button("Export", |ui| self.export_menu(ui));
                 ui.menu_button("Recent", |ui| {
                     for path in self.settings.recent.clone() {
                         if ui.button(path.display().to_string()).clicked() {
@@ -505,6 +509,9 @@ impl AssdApp {
             }
             if let Some(notice) = &self.notice {
                 ui.colored_label(egui::Color32::YELLOW, format!("No GPU: {notice}"));
+            }
+            if let Some(message) = &self.message {
+                ui.label(message);
             }
             if self.running.is_some() {
                 ui.spinner();

@@ -78,6 +78,52 @@ impl AssdApp {
                 ui.label("Click the image to see where that spot attends, at every scale.");
             }
         }
+        self.mass_chart(ui);
+    }
+
+    /// For the selected detection: the share of its centre's attention that stays inside its own
+    /// box, per scale (the scale that fired it highlighted).
+    fn mass_chart(&self, ui: &mut egui::Ui) {
+        let (Some(index), Some(scales)) = (self.selected_detection, self.attention_scales()) else {
+            return;
+        };
+        let Some(detection) = self.visible_detections().get(index).map(|d| (*d).clone()) else {
+            return;
+        };
+        let Some(entry) = self.current_path().and_then(|p| self.entries.get(p)) else {
+            return;
+        };
+        let size = [entry.image.width(), entry.image.height()];
+        let bars: Vec<egui_plot::Bar> = scales
+            .iter()
+            .map(|s| {
+                let share = crate::export::mass_in_box(s, detection.bbox, size) as f64;
+                let bar = egui_plot::Bar::new(s.scale as f64, share)
+                    .name(format!("scale {}", s.scale))
+                    .width(0.7);
+                if s.scale == detection.scale {
+                    bar.fill(Color32::from_rgb(240, 180, 40))
+                } else {
+                    bar
+                }
+            })
+            .collect();
+        ui.label(format!(
+            "Attention of the {} box's centre that falls inside the box (fired by scale {}):",
+            detection.label, detection.scale
+        ));
+        egui_plot::Plot::new("mass-in-box")
+            .height(140.0)
+            .include_y(0.0)
+            .include_y(1.0)
+            .allow_zoom(false)
+            .allow_drag(false)
+            .allow_scroll(false)
+            .x_axis_label("scale")
+            .y_axis_label("share")
+            .show(ui, |plot| {
+                plot.bar_chart(egui_plot::BarChart::new("share inside the box", bars))
+            });
     }
 
     /// (Re)builds the heatmap textures when the attention or the display settings changed.

@@ -4,11 +4,13 @@ mod app;
 mod attention_panel;
 pub mod colormap;
 mod detections_panel;
+mod export_menu;
 mod image_view;
 mod settings;
 pub mod worker;
 
 pub use app::{AppOptions, AssdApp};
+pub use export_menu::ExportKind;
 pub use settings::{AttentionMode, Settings};
 
 /// Opens the window and runs until it is closed.
