@@ -38,6 +38,24 @@ fn wait_idle(h: &mut Harness<'_, AssdApp>) {
     h.run_steps(3);
 }
 
+/// Clicks image pixel `[x, y]` wherever the view currently draws the image.
+fn click_pixel(h: &mut Harness<'_, AssdApp>, [x, y]: [f32; 2]) {
+    let rect = h.state().image_rect().expect("the image is drawn");
+    let zoom = rect.width() / 500.0;
+    let pos = rect.min + egui::vec2(x * zoom, y * zoom);
+    h.hover_at(pos);
+    h.run_steps(1);
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+        h.run_steps(1);
+    }
+}
+
 #[test]
 fn missing_weights_are_reported_in_the_window() {
     let mut h = harness(AppOptions {
@@ -99,20 +117,7 @@ fn open_filter_click_and_read_attention() {
     assert!(h.state().is_idle(), "re-filtering must not run the network");
 
     // Click pixel (203.5, 180.5) of the 500×375 image.
-    let rect = h.get_by_label("image view").rect();
-    let zoom = rect.width() / 500.0;
-    let pos = rect.min + egui::vec2(203.5 * zoom, 180.5 * zoom);
-    h.hover_at(pos);
-    h.run_steps(1);
-    for pressed in [true, false] {
-        h.event(egui::Event::PointerButton {
-            pos,
-            button: egui::PointerButton::Primary,
-            pressed,
-            modifiers: egui::Modifiers::NONE,
-        });
-        h.run_steps(1);
-    }
+    click_pixel(&mut h, [203.5, 180.5]);
     wait_idle(&mut h);
     assert!(
         h.query_by_label("Scale 0: query cell (row 31, col 26) of 65×65")
@@ -137,6 +142,32 @@ fn open_filter_click_and_read_attention() {
         assert_eq!(got.cell, want.cell);
         assert_eq!(got.row, want.row, "scale {}", got.scale);
     }
+
+    // Zoom in with the wheel over the image: the image grows, and a click still lands on the
+    // cell under the pointer.
+    let before = h.state().image_rect().unwrap();
+    h.hover_at(before.center());
+    for _ in 0..5 {
+        h.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: egui::vec2(0.0, 120.0),
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Wheel,
+            modifiers: egui::Modifiers::NONE,
+        });
+        h.run_steps(4);
+    }
+    let after = h.state().image_rect().unwrap();
+    assert!(
+        after.width() > before.width() * 1.2,
+        "{before:?} → {after:?}"
+    );
+    click_pixel(&mut h, [250.5, 187.5]);
+    wait_idle(&mut h);
+    assert!(
+        h.query_by_label("Scale 0: query cell (row 32, col 32) of 65×65")
+            .is_some()
+    );
 
     // Export: the same writers as the CLI, atomically.
     let out = dir.join("out");
@@ -172,7 +203,8 @@ fn open_filter_click_and_read_attention() {
         at_high
     );
     let rows = common::load(&out.join("rows.safetensors"));
-    assert_eq!(rows["scale3/row"].f32(), shown[3].row);
+    let current = h.state().attention_scales().unwrap();
+    assert_eq!(rows["scale3/row"].f32(), current[3].row);
     assert_eq!(
         std::fs::read_dir(&out).unwrap().count(),
         4,

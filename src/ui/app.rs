@@ -83,6 +83,11 @@ pub struct AssdApp {
     pub(super) last_attention_time: Duration,
     /// Outcome of the last export, shown in the status bar.
     pub(super) message: Option<String>,
+    /// Image view zoom relative to fit-to-window, and pan in points.
+    pub(super) view_zoom: f32,
+    pub(super) view_offset: egui::Vec2,
+    /// Where the image was drawn in the last frame.
+    pub(super) image_rect: Option<egui::Rect>,
 }
 
 impl AssdApp {
@@ -118,6 +123,9 @@ impl AssdApp {
             last_filter_time: Duration::ZERO,
             last_attention_time: Duration::ZERO,
             message: None,
+            view_zoom: 1.0,
+            view_offset: egui::Vec2::ZERO,
+            image_rect: None,
         };
         let weights = options
             .weights
@@ -183,6 +191,8 @@ impl AssdApp {
             return;
         };
         if self.current != Some(index) {
+            self.view_zoom = 1.0;
+            self.view_offset = egui::Vec2::ZERO;
             self.attention = None;
             self.attention_pending = None;
             self.selected_detection = None;
@@ -234,6 +244,11 @@ impl AssdApp {
     pub fn attention_scales(&self) -> Option<&[ScaleAttention]> {
         let view = self.attention.as_ref()?;
         (Some(&view.path) == self.current_path()).then_some(view.scales.as_slice())
+    }
+
+    /// Where the current image was drawn in the last frame (screen points).
+    pub fn image_rect(&self) -> Option<egui::Rect> {
+        self.image_rect
     }
 
     /// The image pixel whose attention is shown, if any.
@@ -512,6 +527,13 @@ impl AssdApp {
             }
             if let Some(message) = &self.message {
                 ui.label(message);
+            }
+            if self.view_zoom != 1.0 || self.view_offset != egui::Vec2::ZERO {
+                ui.label(format!("zoom {:.0} %", self.view_zoom * 100.0));
+                if ui.button("Fit").clicked() {
+                    self.view_zoom = 1.0;
+                    self.view_offset = egui::Vec2::ZERO;
+                }
             }
             if self.running.is_some() {
                 ui.spinner();

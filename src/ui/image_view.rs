@@ -68,14 +68,39 @@ impl AssdApp {
             return;
         };
         let size = [entry.image.width(), entry.image.height()];
-        let available = ui.available_size();
-        let zoom = (available.x / size[0] as f32).min(available.y / size[1] as f32);
-        let (response, painter) = ui.allocate_painter(
-            vec2(size[0] as f32 * zoom, size[1] as f32 * zoom),
-            Sense::click(),
-        );
+        let (response, painter) = ui.allocate_painter(ui.available_size(), Sense::click_and_drag());
         response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, "image view"));
-        let rect = response.rect;
+        let area = response.rect;
+        let painter = painter.with_clip_rect(area);
+        let fit = (area.width() / size[0] as f32).min(area.height() / size[1] as f32);
+        // Scroll zooms about the pointer, drag pans, double-click fits the window again.
+        if response.double_clicked() {
+            self.view_zoom = 1.0;
+            self.view_offset = egui::Vec2::ZERO;
+        }
+        if response.dragged() {
+            self.view_offset += response.drag_delta();
+        }
+        let scroll = if response.hovered() {
+            ui.input(|i| i.smooth_scroll_delta.y)
+        } else {
+            0.0
+        };
+        if scroll != 0.0
+            && let Some(pointer) = response.hover_pos()
+        {
+            let old = self.view_zoom;
+            self.view_zoom = (old * (scroll * 0.003).exp()).clamp(0.25, 40.0);
+            // Keep the image point under the pointer where it is.
+            let centre = area.center() + self.view_offset;
+            self.view_offset += (pointer - centre) * (1.0 - self.view_zoom / old);
+        }
+        let zoom = fit * self.view_zoom;
+        let rect = Rect::from_center_size(
+            area.center() + self.view_offset,
+            vec2(size[0] as f32 * zoom, size[1] as f32 * zoom),
+        );
+        self.image_rect = Some(rect);
         if let Some(texture) = &entry.texture {
             painter.image(texture.id(), rect, FULL_UV, Color32::WHITE);
         }
