@@ -115,10 +115,18 @@ fn open_filter_click_and_read_attention() {
     assert!(at_high < at_default, "{at_high} vs {at_default}");
     assert!(h.query_by_label(&format!("{at_high} detections")).is_some());
     assert!(h.state().is_idle(), "re-filtering must not run the network");
+    let (inference, filter, _) = h.state().timings();
+    eprintln!("timings: inference {inference:?}, threshold re-filter {filter:?}");
 
     // Click pixel (203.5, 180.5) of the 500×375 image.
+    let click_started = Instant::now();
     click_pixel(&mut h, [203.5, 180.5]);
     wait_idle(&mut h);
+    eprintln!(
+        "timings: click → attention shown {:?} (read-back {:?})",
+        click_started.elapsed(),
+        h.state().timings().2
+    );
     assert!(
         h.query_by_label("Scale 0: query cell (row 31, col 26) of 65×65")
             .is_some(),

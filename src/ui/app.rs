@@ -17,6 +17,8 @@ use crate::image_files::images_in;
 use crate::inference::{DetectionHead, RawOutputs};
 
 const SETTINGS_KEY: &str = "assd-settings";
+/// Images whose forward pass stays cached (going back to them is instant).
+const CACHED_IMAGES: usize = 48;
 
 /// How the app starts.
 #[derive(Debug, Clone, Default)]
@@ -246,6 +248,16 @@ impl AssdApp {
         (Some(&view.path) == self.current_path()).then_some(view.scales.as_slice())
     }
 
+    /// Last measured (inference, threshold re-filter, attention read-back) times, as the status
+    /// bar shows them.
+    pub fn timings(&self) -> (Option<Duration>, Duration, Duration) {
+        let inference = self
+            .current_path()
+            .and_then(|p| self.entries.get(p))
+            .map(|e| e.inference_time);
+        (inference, self.last_filter_time, self.last_attention_time)
+    }
+
     /// Where the current image was drawn in the last frame (screen points).
     pub fn image_rect(&self) -> Option<egui::Rect> {
         self.image_rect
@@ -309,6 +321,7 @@ impl AssdApp {
                         ColorImage::from_rgb(size, image.as_raw()),
                         TextureOptions::LINEAR,
                     );
+                    self.evict_entries();
                     self.entries.insert(
                         path,
                         Entry {
@@ -352,6 +365,30 @@ impl AssdApp {
                         made_with: None,
                     });
                 }
+            }
+        }
+    }
+
+    /// Keeps the per-image cache bounded (each entry holds the image, its texture and
+    /// ~2.6 MB of raw ASSD513 outputs): drops the entries farthest from the current image.
+    fn evict_entries(&mut self) {
+        while self.entries.len() >= CACHED_IMAGES {
+            let current = self.current.unwrap_or(0);
+            let farthest = self
+                .entries
+                .keys()
+                .max_by_key(|p| {
+                    self.files
+                        .iter()
+                        .position(|f| f == *p)
+                        .map_or(usize::MAX, |i| i.abs_diff(current))
+                })
+                .cloned();
+            match farthest {
+                Some(path) => {
+                    self.entries.remove(&path);
+                }
+                None => break,
             }
         }
     }

@@ -143,6 +143,12 @@ impl State {
                 Err(error) => Response::Failed { path, error },
             },
             Request::Attention { path, pixel } => {
+                // Maps of images paged away from were dropped: run the network again for them.
+                if !self.kept.iter().any(|(p, _)| *p == path)
+                    && let Err(error) = self.infer(&path)
+                {
+                    return Response::Failed { path, error };
+                }
                 let start = Instant::now();
                 let scales = self
                     .kept
