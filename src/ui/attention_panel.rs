@@ -1,20 +1,37 @@
 //! Attention settings, the per-scale heatmap textures and the strip of small multiples.
 
-use egui::{Color32, ColorImage, Pos2, Rect, Sense, TextureOptions, vec2};
+use egui::{Color32, ColorImage, Sense, TextureOptions, vec2};
 
 use super::app::AssdApp;
 use super::colormap::Colormap;
-use super::image_view::{cell_rect, crosshair};
+use super::image_view::{cell_rect, crosshair, paint_layers};
 use super::settings::AttentionMode;
 use crate::attention_query::{ScaleAttention, query_cell};
 
-const FULL_UV: Rect = Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0));
-
 /// The values a heatmap shows for one scale.
-fn values(scale: &ScaleAttention, mode: AttentionMode) -> &[f32] {
+pub(super) fn values(scale: &ScaleAttention, mode: AttentionMode) -> &[f32] {
     match mode {
         AttentionMode::Row => &scale.row,
         AttentionMode::Received => &scale.received,
+    }
+}
+
+/// The value each scale's colour scale tops out at: its own maximum, or the maximum over
+/// all scales when `shared`.
+pub(super) fn scale_maxima(
+    scales: &[ScaleAttention],
+    mode: AttentionMode,
+    shared: bool,
+) -> Vec<f32> {
+    let own: Vec<f32> = scales
+        .iter()
+        .map(|s| values(s, mode).iter().copied().fold(0.0, f32::max))
+        .collect();
+    if shared {
+        let top = own.iter().copied().fold(0.0, f32::max);
+        vec![top; own.len()]
+    } else {
+        own
     }
 }
 
@@ -141,11 +158,7 @@ impl AssdApp {
             return;
         }
         let mode = self.settings.mode;
-        let shared = view
-            .scales
-            .iter()
-            .flat_map(|s| values(s, mode).iter().copied())
-            .fold(0.0f32, f32::max);
+        let maxima = scale_maxima(&view.scales, mode, self.settings.shared_normalisation);
         let options = if self.settings.bilinear {
             TextureOptions::LINEAR
         } else {
@@ -154,18 +167,10 @@ impl AssdApp {
         view.textures = view
             .scales
             .iter()
-            .map(|s| {
-                let v = values(s, mode);
-                let max = if self.settings.shared_normalisation {
-                    shared
-                } else {
-                    v.iter().copied().fold(0.0, f32::max)
-                };
-                ctx.load_texture(
-                    format!("attention-{}", s.scale),
-                    heatmap(v, s.shape, max, self.settings.colormap),
-                    options,
-                )
+            .zip(maxima)
+            .map(|(s, max)| {
+                let image = heatmap(values(s, mode), s.shape, max, self.settings.colormap);
+                ctx.load_texture(format!("attention-{}", s.scale), image, options)
             })
             .collect();
         view.made_with = Some(key);
@@ -194,23 +199,13 @@ impl AssdApp {
                         let (response, painter) =
                             ui.allocate_painter(vec2(width, height), Sense::click());
                         let rect = response.rect;
-                        if let Some(id) = image_texture {
-                            painter.image(id, rect, FULL_UV, Color32::WHITE);
-                        }
-                        if let Some(view) = view {
-                            if let Some(t) = view.textures.get(k) {
-                                let alpha = (self.settings.opacity * 255.0) as u8;
-                                painter.image(
-                                    t.id(),
-                                    rect,
-                                    FULL_UV,
-                                    Color32::from_white_alpha(alpha),
-                                );
-                            }
-                            if self.settings.mode == AttentionMode::Row {
-                                let cell = query_cell(view.pixel, size, [f, f]);
-                                crosshair(&painter, rect, cell_rect(rect, [f, f], cell));
-                            }
+                        let heat = view.and_then(|v| v.textures.get(k)).map(|t| t.id());
+                        paint_layers(&painter, rect, image_texture, heat, self.settings.opacity);
+                        if let Some(view) = view
+                            && self.settings.mode == AttentionMode::Row
+                        {
+                            let cell = query_cell(view.pixel, size, [f, f]);
+                            crosshair(&painter, rect, cell_rect(rect, [f, f], cell));
                         }
                         let stroke = if k == self.selected_scale { 3.0 } else { 1.0 };
                         painter.rect_stroke(

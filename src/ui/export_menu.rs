@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::app::AssdApp;
-use super::settings::AttentionMode;
+use super::attention_panel::{scale_maxima, values};
 use crate::attention_query::write_attention_safetensors;
 use crate::draw::draw_detections;
 use crate::export::{DetectionsFile, ImageDetections, blend_heatmap, png_bytes};
@@ -116,26 +116,26 @@ impl AssdApp {
             }
             ExportKind::AttentionImage => {
                 let scales = self.attention_scales().ok_or("click the image first")?;
-                let pick = |s: &crate::attention_query::ScaleAttention| match self.settings.mode {
-                    AttentionMode::Row => s.row.clone(),
-                    AttentionMode::Received => s.received.clone(),
-                };
-                let shared = scales.iter().flat_map(pick).fold(0.0f32, f32::max);
+                let mode = self.settings.mode;
+                let maxima = scale_maxima(scales, mode, self.settings.shared_normalisation);
+                let (colormap, opacity, bilinear) = (
+                    self.settings.colormap,
+                    self.settings.opacity,
+                    self.settings.bilinear,
+                );
                 let panels: Vec<_> = scales
                     .iter()
-                    .map(|s| {
-                        let v = pick(s);
-                        let max = if self.settings.shared_normalisation {
-                            shared
-                        } else {
-                            v.iter().copied().fold(0.0, f32::max)
-                        };
-                        let (colormap, opacity, bilinear) = (
-                            self.settings.colormap,
-                            self.settings.opacity,
-                            self.settings.bilinear,
-                        );
-                        blend_heatmap(&entry.image, &v, s.shape, max, colormap, opacity, bilinear)
+                    .zip(maxima)
+                    .map(|(s, max)| {
+                        blend_heatmap(
+                            &entry.image,
+                            values(s, mode),
+                            s.shape,
+                            max,
+                            colormap,
+                            opacity,
+                            bilinear,
+                        )
                     })
                     .collect();
                 let (w, h) = entry.image.dimensions();

@@ -26,6 +26,27 @@ pub(super) fn cell_rect(rect: Rect, [h, w]: [usize; 2], [row, col]: [usize; 2]) 
     )
 }
 
+/// The image, then (if any) a heatmap over it at `opacity`.
+pub(super) fn paint_layers(
+    painter: &egui::Painter,
+    rect: Rect,
+    image: Option<egui::TextureId>,
+    heat: Option<egui::TextureId>,
+    opacity: f32,
+) {
+    if let Some(id) = image {
+        painter.image(id, rect, FULL_UV, Color32::WHITE);
+    }
+    if let Some(id) = heat {
+        painter.image(
+            id,
+            rect,
+            FULL_UV,
+            Color32::from_white_alpha((opacity * 255.0) as u8),
+        );
+    }
+}
+
 /// A crosshair through the middle of `cell`, spanning `rect`.
 pub(super) fn crosshair(painter: &egui::Painter, rect: Rect, cell: Rect) {
     let stroke = Stroke::new(1.0, Color32::WHITE);
@@ -101,23 +122,22 @@ impl AssdApp {
             vec2(size[0] as f32 * zoom, size[1] as f32 * zoom),
         );
         self.image_rect = Some(rect);
-        if let Some(texture) = &entry.texture {
-            painter.image(texture.id(), rect, FULL_UV, Color32::WHITE);
-        }
-        if let Some(view) = self.attention.as_ref().filter(|v| v.path == path)
-            && let Some(texture) = view.textures.get(self.selected_scale)
+        let view = self.attention.as_ref().filter(|v| v.path == path);
+        let heat = view
+            .and_then(|v| v.textures.get(self.selected_scale))
+            .map(|t| t.id());
+        paint_layers(
+            &painter,
+            rect,
+            entry.texture.as_ref().map(|t| t.id()),
+            heat,
+            self.settings.opacity,
+        );
+        if let Some(view) = view
+            && let Some(scale) = view.scales.get(self.selected_scale)
         {
-            let alpha = (self.settings.opacity * 255.0) as u8;
-            painter.image(
-                texture.id(),
-                rect,
-                FULL_UV,
-                Color32::from_white_alpha(alpha),
-            );
-            if let Some(scale) = view.scales.get(self.selected_scale) {
-                let cell = query_cell(view.pixel, size, scale.shape);
-                crosshair(&painter, rect, cell_rect(rect, scale.shape, cell));
-            }
+            let cell = query_cell(view.pixel, size, scale.shape);
+            crosshair(&painter, rect, cell_rect(rect, scale.shape, cell));
         }
         if self.settings.show_boxes {
             let font = egui::FontId::proportional(12.0);
