@@ -342,6 +342,11 @@ impl AssdApp {
                     if self.running.as_ref() == Some(&path) {
                         self.running = None;
                     }
+                    // An attention request re-runs the network when its maps were dropped;
+                    // if that fails, nothing else will answer it.
+                    if self.current_path() == Some(&path) {
+                        self.attention_pending = None;
+                    }
                     self.errors.insert(path, error);
                     if let Some(i) = self.current {
                         self.select(i);
