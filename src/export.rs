@@ -28,21 +28,35 @@ pub fn png_bytes(image: &RgbImage) -> Result<Vec<u8>, image::ImageError> {
     Ok(png)
 }
 
-/// `values` (`[h, w]` row-major, scaled by `max`) upsampled to the image and blended over it
-/// with `opacity`. Bilinear upsampling samples cell centres (half-pixel), nearest takes the
+/// How a heatmap is drawn.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HeatmapStyle {
+    pub colormap: Colormap,
+    /// Exponent applied to the normalised values before colour mapping.
+    pub gamma: f32,
+    pub opacity: f32,
+    /// Bilinear (else nearest) upsampling.
+    pub bilinear: bool,
+}
+
+/// `values` (`[h, w]` row-major, scaled by `max`, raised to `style.gamma`) upsampled to the
+/// image and blended over it with `style.opacity`. Bilinear upsampling samples cell centres (half-pixel), nearest takes the
 /// cell containing the pixel, the same cell convention as the attention queries.
 pub fn blend_heatmap(
     image: &RgbImage,
     values: &[f32],
     [h, w]: [usize; 2],
     max: f32,
-    colormap: Colormap,
-    opacity: f32,
-    bilinear: bool,
+    style: HeatmapStyle,
 ) -> RgbImage {
+    let HeatmapStyle {
+        colormap,
+        gamma,
+        opacity,
+        bilinear,
+    } = style;
     let (iw, ih) = image.dimensions();
-    let max = if max > 0.0 { max } else { 1.0 };
-    let at = |r: usize, c: usize| values[r * w + c] / max;
+    let at = |r: usize, c: usize| values[r * w + c];
     let sample = |x: u32, y: u32| -> f32 {
         let fx = (x as f32 + 0.5) * w as f32 / iw as f32;
         let fy = (y as f32 + 0.5) * h as f32 / ih as f32;
@@ -61,7 +75,7 @@ pub fn blend_heatmap(
         top * (1.0 - ty) + bottom * ty
     };
     RgbImage::from_fn(iw, ih, |x, y| {
-        let heat = colormap.rgb(sample(x, y));
+        let heat = colormap.rgb_scaled(sample(x, y), max, gamma);
         let base = image.get_pixel(x, y).0;
         image::Rgb(std::array::from_fn(|c| {
             (base[c] as f32 * (1.0 - opacity) + heat[c] as f32 * opacity).round() as u8
@@ -97,6 +111,15 @@ pub fn mass_in_box(
 mod tests {
     use super::*;
 
+    fn style(opacity: f32, bilinear: bool) -> HeatmapStyle {
+        HeatmapStyle {
+            colormap: Colormap::Grey,
+            gamma: 1.0,
+            opacity,
+            bilinear,
+        }
+    }
+
     fn scale(row: Vec<f32>, shape: [usize; 2]) -> ScaleAttention {
         ScaleAttention {
             scale: 0,
@@ -116,9 +139,7 @@ mod tests {
             &[1.0, 0.0, 0.0, 0.0],
             [2, 2],
             1.0,
-            Colormap::Grey,
-            1.0,
-            false,
+            style(1.0, false),
         );
         assert_eq!(out.get_pixel(0, 0).0, [255, 255, 255]);
         assert_eq!(out.get_pixel(1, 1).0, [255, 255, 255]);
@@ -126,15 +147,7 @@ mod tests {
         assert_eq!(out.get_pixel(3, 3).0, [0, 0, 0]);
         // Half opacity over a grey image.
         let grey = RgbImage::from_pixel(4, 4, image::Rgb([100, 100, 100]));
-        let half = blend_heatmap(
-            &grey,
-            &[1.0, 0.0, 0.0, 0.0],
-            [2, 2],
-            1.0,
-            Colormap::Grey,
-            0.5,
-            false,
-        );
+        let half = blend_heatmap(&grey, &[1.0, 0.0, 0.0, 0.0], [2, 2], 1.0, style(0.5, false));
         assert_eq!(half.get_pixel(0, 0).0, [178, 178, 178]);
         assert_eq!(half.get_pixel(3, 0).0, [50, 50, 50]);
     }
@@ -142,7 +155,7 @@ mod tests {
     #[test]
     fn bilinear_heatmap_interpolates_between_cell_centres() {
         let image = RgbImage::from_pixel(4, 1, image::Rgb([0, 0, 0]));
-        let out = blend_heatmap(&image, &[0.0, 1.0], [1, 2], 1.0, Colormap::Grey, 1.0, true);
+        let out = blend_heatmap(&image, &[0.0, 1.0], [1, 2], 1.0, style(1.0, true));
         // Pixel centres 0.5, 1.5, 2.5, 3.5 map to map coordinates −0.25, 0.25, 0.75, 1.25.
         let v: Vec<u8> = (0..4).map(|x| out.get_pixel(x, 0).0[0]).collect();
         assert_eq!(v, vec![0, 64, 191, 255]);

@@ -50,7 +50,13 @@ pub(super) struct AttentionView {
     pub scales: Vec<ScaleAttention>,
     pub textures: Vec<TextureHandle>,
     /// Settings the textures were made with.
-    pub made_with: Option<(super::colormap::Colormap, bool, bool, super::AttentionMode)>,
+    pub made_with: Option<(
+        super::colormap::Colormap,
+        bool,
+        bool,
+        super::AttentionMode,
+        f32,
+    )>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

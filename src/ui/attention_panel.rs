@@ -35,13 +35,18 @@ pub(super) fn scale_maxima(
     }
 }
 
-/// RGBA heatmap of `values` (`[h, w]` row-major) scaled by `max`.
-pub fn heatmap(values: &[f32], [h, w]: [usize; 2], max: f32, colormap: Colormap) -> ColorImage {
-    let max = if max > 0.0 { max } else { 1.0 };
+/// RGBA heatmap of `values` (`[h, w]` row-major) scaled by `max`, raised to `gamma`.
+pub fn heatmap(
+    values: &[f32],
+    [h, w]: [usize; 2],
+    max: f32,
+    colormap: Colormap,
+    gamma: f32,
+) -> ColorImage {
     let rgba: Vec<u8> = values
         .iter()
         .flat_map(|&v| {
-            let [r, g, b] = colormap.rgb(v / max);
+            let [r, g, b] = colormap.rgb_scaled(v, max, gamma);
             [r, g, b, 255]
         })
         .collect();
@@ -67,6 +72,10 @@ impl AssdApp {
                 }
             });
         ui.add(egui::Slider::new(&mut self.settings.opacity, 0.0..=1.0).text("Opacity"));
+        ui.add(
+            egui::Slider::new(&mut self.settings.gamma, 0.1..=1.0)
+                .text("Gamma (lift faint attention)"),
+        );
         ui.checkbox(
             &mut self.settings.shared_normalisation,
             "One colour scale for all scales",
@@ -150,6 +159,7 @@ impl AssdApp {
             self.settings.shared_normalisation,
             self.settings.bilinear,
             self.settings.mode,
+            self.settings.gamma,
         );
         let Some(view) = self.attention.as_mut() else {
             return;
@@ -169,7 +179,13 @@ impl AssdApp {
             .iter()
             .zip(maxima)
             .map(|(s, max)| {
-                let image = heatmap(values(s, mode), s.shape, max, self.settings.colormap);
+                let image = heatmap(
+                    values(s, mode),
+                    s.shape,
+                    max,
+                    self.settings.colormap,
+                    self.settings.gamma,
+                );
                 ctx.load_texture(format!("attention-{}", s.scale), image, options)
             })
             .collect();

@@ -49,6 +49,12 @@ impl Colormap {
         }
     }
 
+    /// Colour of `value / max` raised to `gamma` (the heatmaps' mapping).
+    pub fn rgb_scaled(self, value: f32, max: f32, gamma: f32) -> [u8; 3] {
+        let max = if max > 0.0 { max } else { 1.0 };
+        self.rgb((value / max).clamp(0.0, 1.0).powf(gamma))
+    }
+
     /// Colour of `t` ∈ [0, 1] (clamped; NaN maps to 0).
     pub fn rgb(self, t: f32) -> [u8; 3] {
         let anchors = self.anchors();
@@ -77,5 +83,8 @@ mod tests {
         assert_eq!(Colormap::Grey.rgb(0.5), [128, 128, 128]);
         assert_eq!(Colormap::Jet.rgb(2.0), Colormap::Jet.rgb(1.0));
         assert_eq!(Colormap::Turbo.rgb(f32::NAN), Colormap::Turbo.rgb(0.0));
+        // 0.25 of the maximum with γ = 0.5 maps to the middle of the ramp.
+        assert_eq!(Colormap::Grey.rgb_scaled(1.0, 4.0, 0.5), [128, 128, 128]);
+        assert_eq!(Colormap::Grey.rgb_scaled(1.0, 0.0, 1.0), [255, 255, 255]);
     }
 }

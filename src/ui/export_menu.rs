@@ -118,24 +118,12 @@ impl AssdApp {
                 let scales = self.attention_scales().ok_or("click the image first")?;
                 let mode = self.settings.mode;
                 let maxima = scale_maxima(scales, mode, self.settings.shared_normalisation);
-                let (colormap, opacity, bilinear) = (
-                    self.settings.colormap,
-                    self.settings.opacity,
-                    self.settings.bilinear,
-                );
+                let style = self.settings.heatmap_style();
                 let panels: Vec<_> = scales
                     .iter()
                     .zip(maxima)
                     .map(|(s, max)| {
-                        blend_heatmap(
-                            &entry.image,
-                            values(s, mode),
-                            s.shape,
-                            max,
-                            colormap,
-                            opacity,
-                            bilinear,
-                        )
+                        blend_heatmap(&entry.image, values(s, mode), s.shape, max, style)
                     })
                     .collect();
                 let (w, h) = entry.image.dimensions();

@@ -26,6 +26,9 @@ pub struct Settings {
     pub class_agnostic: bool,
     pub colormap: Colormap,
     pub opacity: f32,
+    /// Exponent applied to normalised attention before colour mapping (< 1 lifts the faint
+    /// values of peaked maps).
+    pub gamma: f32,
     /// One colour scale across all scales instead of one per map.
     pub shared_normalisation: bool,
     /// Bilinear (else nearest) upsampling of the heatmaps.
@@ -49,6 +52,7 @@ impl Default for Settings {
             class_agnostic: false,
             colormap: Colormap::Viridis,
             opacity: 0.6,
+            gamma: 0.5,
             shared_normalisation: false,
             bilinear: true,
             mode: AttentionMode::Row,
@@ -68,6 +72,15 @@ impl Settings {
             nms_thresh: self.nms_thresh,
             top_k: self.top_k,
             class_agnostic: self.class_agnostic,
+        }
+    }
+
+    pub fn heatmap_style(&self) -> crate::export::HeatmapStyle {
+        crate::export::HeatmapStyle {
+            colormap: self.colormap,
+            gamma: self.gamma,
+            opacity: self.opacity,
+            bilinear: self.bilinear,
         }
     }
 
