@@ -223,6 +223,11 @@ impl AssdApp {
         self.current.and_then(|i| self.files.get(i))
     }
 
+    /// The cached forward pass of the current image, once it has run.
+    pub(super) fn current_entry(&self) -> Option<&Entry> {
+        self.current_path().and_then(|p| self.entries.get(p))
+    }
+
     /// Nothing is loading or running.
     pub fn is_idle(&self) -> bool {
         !matches!(self.weights, WeightsState::Loading(_))
@@ -232,7 +237,7 @@ impl AssdApp {
 
     /// Detections of the current image under the current settings (class filter applied).
     pub fn visible_detections(&self) -> Vec<&Detection> {
-        let Some(entry) = self.current_path().and_then(|p| self.entries.get(p)) else {
+        let Some(entry) = self.current_entry() else {
             return Vec::new();
         };
         entry
@@ -257,10 +262,7 @@ impl AssdApp {
     /// Last measured (inference, threshold re-filter, attention read-back) times, as the status
     /// bar shows them.
     pub fn timings(&self) -> (Option<Duration>, Duration, Duration) {
-        let inference = self
-            .current_path()
-            .and_then(|p| self.entries.get(p))
-            .map(|e| e.inference_time);
+        let inference = self.current_entry().map(|e| e.inference_time);
         (inference, self.last_filter_time, self.last_attention_time)
     }
 
@@ -587,7 +589,7 @@ impl AssdApp {
                 ui.spinner();
                 ui.label("running the network…");
             }
-            if let Some(entry) = self.current_path().and_then(|p| self.entries.get(p)) {
+            if let Some(entry) = self.current_entry() {
                 ui.label(format!(
                     "inference {:.0} ms · filter {:.1} ms · attention {:.1} ms",
                     entry.inference_time.as_secs_f64() * 1e3,

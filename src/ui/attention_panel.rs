@@ -116,7 +116,7 @@ impl AssdApp {
         let Some(detection) = self.visible_detections().get(index).map(|d| (*d).clone()) else {
             return;
         };
-        let Some(entry) = self.current_path().and_then(|p| self.entries.get(p)) else {
+        let Some(entry) = self.current_entry() else {
             return;
         };
         let size = [entry.image.width(), entry.image.height()];

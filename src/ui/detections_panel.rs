@@ -23,7 +23,7 @@ impl AssdApp {
             ui.checkbox(&mut self.settings.show_boxes, "Show boxes");
         });
 
-        let Some(entry) = self.current_path().and_then(|p| self.entries.get(p)) else {
+        let Some(entry) = self.current_entry() else {
             return;
         };
         let mut counts = std::collections::BTreeMap::<usize, (String, usize)>::new();

@@ -54,7 +54,7 @@ impl AssdApp {
         for kind in ExportKind::ALL {
             let needs_attention =
                 matches!(kind, ExportKind::AttentionImage | ExportKind::AttentionRows);
-            let enabled = self.current_entry_ready()
+            let enabled = self.current_entry().is_some()
                 && (!needs_attention || self.attention_scales().is_some());
             if ui
                 .add_enabled(enabled, egui::Button::new(kind.label()))
@@ -82,11 +82,6 @@ impl AssdApp {
                 }
             }
         }
-    }
-
-    fn current_entry_ready(&self) -> bool {
-        self.current_path()
-            .is_some_and(|p| self.entries.contains_key(p))
     }
 
     /// Writes `kind` for the current image to `path` (atomically).

@@ -248,8 +248,8 @@ impl Checkpoint {
     }
 }
 
-/// Checks a checkpoint against a network and copies its weights in.
-pub fn apply_checkpoint(model: &mut Assd, checkpoint: &Checkpoint) -> Result<(), WeightsError> {
+/// Checks a checkpoint against a network and moves its weights in.
+pub fn apply_checkpoint(model: &mut Assd, checkpoint: Checkpoint) -> Result<(), WeightsError> {
     let model_name = model.config.name.clone();
     let file_name = |path: &str| {
         checkpoint
@@ -293,10 +293,10 @@ pub fn apply_checkpoint(model: &mut Assd, checkpoint: &Checkpoint) -> Result<(),
     }
     let tensors = checkpoint
         .tensors
-        .iter()
+        .into_iter()
         .map(|(name, t)| {
-            let bytes = TensorData::new(t.data.clone(), t.shape.clone()).into_bytes();
-            PackTensor::new(name.clone(), DType::F32, t.shape.clone(), None, bytes)
+            let bytes = TensorData::new(t.data, t.shape.clone()).into_bytes();
+            PackTensor::new(name, DType::F32, t.shape, None, bytes)
         })
         .collect();
     let result = model.apply(tensors, None, None, true);
@@ -322,7 +322,7 @@ pub fn load_model(
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
-    apply_checkpoint(&mut model, &checkpoint)?;
+    apply_checkpoint(&mut model, checkpoint)?;
     Ok(model)
 }
 
