@@ -177,6 +177,14 @@ fn open_filter_click_and_read_attention() {
             .is_some()
     );
 
+    // Digit keys pick the scale shown large (and described in the panel).
+    h.key_press(egui::Key::Num3);
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("Scale 2: query cell (row 8, col 8) of 17×17")
+            .is_some()
+    );
+
     // Export: the same writers as the CLI, atomically.
     let out = dir.join("out");
     std::fs::create_dir_all(&out).unwrap();

@@ -43,13 +43,21 @@ pub(super) struct Entry {
     pub filtered_with: Option<DetectConfig>,
 }
 
-/// The attention read back for one pixel, with its heatmap textures.
+/// One scale's heatmap as the renderer draws it.
+pub(super) enum Heat {
+    /// Colour-mapped on the CPU, upsampled by texture sampling (no wgpu renderer).
+    Texture(TextureHandle),
+    /// Values for the WGSL heatmap shader.
+    Gpu(super::heatmap_gpu::HeatValues),
+}
+
+/// The attention read back for one pixel, with its heatmaps.
 pub(super) struct AttentionView {
     pub path: PathBuf,
     pub pixel: [f32; 2],
     pub scales: Vec<ScaleAttention>,
-    pub textures: Vec<TextureHandle>,
-    /// Settings the textures were made with.
+    pub heat: Vec<Heat>,
+    /// Settings the heatmaps were made with.
     pub made_with: Option<(
         super::colormap::Colormap,
         bool,
@@ -66,6 +74,19 @@ pub(super) enum WeightsState {
     Loaded { path: PathBuf, device: String },
     Failed { path: PathBuf, error: String },
 }
+
+/// 1–9 select the scale shown large.
+const SCALE_KEYS: [egui::Key; 9] = [
+    egui::Key::Num1,
+    egui::Key::Num2,
+    egui::Key::Num3,
+    egui::Key::Num4,
+    egui::Key::Num5,
+    egui::Key::Num6,
+    egui::Key::Num7,
+    egui::Key::Num8,
+    egui::Key::Num9,
+];
 
 pub struct AssdApp {
     pub(super) worker: Worker,
@@ -86,6 +107,8 @@ pub struct AssdApp {
     /// Classes hidden by the class filter.
     pub(super) hidden_classes: BTreeMap<usize, bool>,
     pub(super) hovered_detection: Option<usize>,
+    /// Detection under the pointer in the image (highlighted in the table).
+    pub(super) image_hovered_detection: Option<usize>,
     pub(super) selected_detection: Option<usize>,
     pub(super) last_filter_time: Duration,
     pub(super) last_attention_time: Duration,
@@ -96,6 +119,10 @@ pub struct AssdApp {
     pub(super) view_offset: egui::Vec2,
     /// Where the image was drawn in the last frame.
     pub(super) image_rect: Option<egui::Rect>,
+    /// Heatmaps go through the WGSL shader (egui renders with wgpu).
+    pub(super) gpu_heatmaps: bool,
+    /// Bumped whenever heatmap values change, so the shader's textures are re-uploaded.
+    pub(super) heat_generation: u64,
 }
 
 impl AssdApp {
@@ -104,7 +131,9 @@ impl AssdApp {
             (false, Some(storage)) => eframe::get_value(storage, SETTINGS_KEY).unwrap_or_default(),
             _ => Settings::default(),
         };
-        Self::with_context(&cc.egui_ctx, options, settings)
+        let mut app = Self::with_context(&cc.egui_ctx, options, settings);
+        app.gpu_heatmaps = super::heatmap_gpu::register(cc.wgpu_render_state.as_ref());
+        app
     }
 
     /// The app on an existing egui context (what the tests drive).
@@ -127,6 +156,7 @@ impl AssdApp {
             selected_scale: 0,
             hidden_classes: BTreeMap::new(),
             hovered_detection: None,
+            image_hovered_detection: None,
             selected_detection: None,
             last_filter_time: Duration::ZERO,
             last_attention_time: Duration::ZERO,
@@ -134,6 +164,8 @@ impl AssdApp {
             view_zoom: 1.0,
             view_offset: egui::Vec2::ZERO,
             image_rect: None,
+            gpu_heatmaps: false,
+            heat_generation: 0,
         };
         let weights = options
             .weights
@@ -374,7 +406,7 @@ impl AssdApp {
                         path,
                         pixel,
                         scales,
-                        textures: Vec::new(),
+                        heat: Vec::new(),
                         made_with: None,
                     });
                 }
@@ -446,12 +478,17 @@ impl AssdApp {
         if ctx.memory(|m| m.focused().is_some()) {
             return;
         }
-        let (next, prev) = ctx.input(|i| {
+        let (next, prev, digit) = ctx.input(|i| {
             (
                 i.key_pressed(egui::Key::ArrowRight) || i.key_pressed(egui::Key::D),
                 i.key_pressed(egui::Key::ArrowLeft) || i.key_pressed(egui::Key::A),
+                SCALE_KEYS.iter().position(|k| i.key_pressed(*k)),
             )
         });
+        let scales = self.head.as_ref().map_or(0, |h| h.config.scales.len());
+        if let Some(k) = digit.filter(|&k| k < scales) {
+            self.selected_scale = k;
+        }
         if let Some(i) = self.current {
             if next && i + 1 < self.files.len() {
                 self.select(i + 1);
@@ -563,7 +600,13 @@ impl AssdApp {
                 }
                 WeightsState::Loaded { path, device } => {
                     let name = self.head.as_ref().map_or("", |h| h.config.name.as_str());
-                    ui.label(format!("{name} · {device} · {}", file_name(path)));
+                    let heatmaps = if self.gpu_heatmaps {
+                        "Heatmaps: WGSL shader (upsampling and colour mapping on the GPU)"
+                    } else {
+                        "Heatmaps: colour-mapped on the CPU"
+                    };
+                    ui.label(format!("{name} · {device} · {}", file_name(path)))
+                        .on_hover_text(heatmaps);
                 }
                 WeightsState::Failed { path, error } => {
                     ui.colored_label(

@@ -1,9 +1,10 @@
-//! Attention settings, the per-scale heatmap textures and the strip of small multiples.
+//! Attention settings, the per-scale heatmaps and the strip of small multiples.
 
 use egui::{Color32, ColorImage, Sense, TextureOptions, vec2};
 
-use super::app::AssdApp;
+use super::app::{AssdApp, Heat};
 use super::colormap::Colormap;
+use super::heatmap_gpu::HeatValues;
 use super::image_view::{cell_rect, crosshair, paint_layers};
 use super::settings::AttentionMode;
 use crate::attention_query::{ScaleAttention, query_cell};
@@ -104,6 +105,7 @@ impl AssdApp {
                 ui.label("Click the image to see where that spot attends, at every scale.");
             }
         }
+        ui.small("Keys: 1-9 pick the scale shown large; left/right arrows or A/D change image.");
         self.mass_chart(ui);
     }
 
@@ -164,7 +166,7 @@ impl AssdApp {
         let Some(view) = self.attention.as_mut() else {
             return;
         };
-        if view.made_with == Some(key) && view.textures.len() == view.scales.len() {
+        if view.made_with == Some(key) && view.heat.len() == view.scales.len() {
             return;
         }
         let mode = self.settings.mode;
@@ -174,19 +176,31 @@ impl AssdApp {
         } else {
             TextureOptions::NEAREST
         };
-        view.textures = view
+        self.heat_generation += 1;
+        let generation = self.heat_generation;
+        let gpu = self.gpu_heatmaps;
+        view.heat = view
             .scales
             .iter()
             .zip(maxima)
             .map(|(s, max)| {
+                let values = values(s, mode);
+                if gpu {
+                    return Heat::Gpu(HeatValues {
+                        values: values.into(),
+                        shape: s.shape,
+                        max,
+                        generation: generation * 64 + s.scale as u64,
+                    });
+                }
                 let image = heatmap(
-                    values(s, mode),
+                    values,
                     s.shape,
                     max,
                     self.settings.colormap,
                     self.settings.gamma,
                 );
-                ctx.load_texture(format!("attention-{}", s.scale), image, options)
+                Heat::Texture(ctx.load_texture(format!("attention-{}", s.scale), image, options))
             })
             .collect();
         view.made_with = Some(key);
@@ -215,8 +229,9 @@ impl AssdApp {
                         let (response, painter) =
                             ui.allocate_painter(vec2(width, height), Sense::click());
                         let rect = response.rect;
-                        let heat = view.and_then(|v| v.textures.get(k)).map(|t| t.id());
-                        paint_layers(&painter, rect, image_texture, heat, self.settings.opacity);
+                        let heat = view.and_then(|v| v.heat.get(k));
+                        let style = self.settings.heatmap_style();
+                        paint_layers(&painter, rect, image_texture, heat, style, 1 + k as u64);
                         if let Some(view) = view
                             && self.settings.mode == AttentionMode::Row
                         {

@@ -28,7 +28,8 @@ impl Colormap {
         }
     }
 
-    fn anchors(self) -> &'static [u32] {
+    /// The ramp's anchor colours (0xRRGGBB), evenly spaced over [0, 1].
+    pub fn anchors(self) -> &'static [u32] {
         match self {
             // matplotlib's viridis at 0, 1/8, …, 1.
             Colormap::Viridis => &[

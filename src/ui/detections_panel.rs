@@ -71,7 +71,11 @@ impl AssdApp {
                 ui.end_row();
                 for (i, label, score, [x1, y1, x2, y2], scale) in rows {
                     let selected = self.selected_detection == Some(i);
-                    let r = ui.selectable_label(selected, label);
+                    let under_pointer = self.image_hovered_detection == Some(i);
+                    let r = ui.selectable_label(selected || under_pointer, label);
+                    if under_pointer {
+                        r.scroll_to_me(None);
+                    }
                     let r = r
                         | ui.label(format!("{score:.3}"))
                         | ui.label(format!("{x1:.0}, {y1:.0}, {x2:.0}, {y2:.0}"))

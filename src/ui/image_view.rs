@@ -3,9 +3,11 @@
 
 use egui::{Color32, Pos2, Rect, Sense, Stroke, StrokeKind, vec2};
 
-use super::app::AssdApp;
+use super::app::{AssdApp, Heat};
 use super::detections_panel::color32;
+use super::heatmap_gpu::HeatmapCallback;
 use crate::attention_query::query_cell;
+use crate::export::HeatmapStyle;
 
 const FULL_UV: Rect = Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0));
 
@@ -26,24 +28,43 @@ pub(super) fn cell_rect(rect: Rect, [h, w]: [usize; 2], [row, col]: [usize; 2]) 
     )
 }
 
-/// The image, then (if any) a heatmap over it at `opacity`.
+/// The image, then (if any) a heatmap over it. `slot` names the heatmap's GPU resources
+/// (one per place a heatmap is drawn).
 pub(super) fn paint_layers(
     painter: &egui::Painter,
     rect: Rect,
     image: Option<egui::TextureId>,
-    heat: Option<egui::TextureId>,
-    opacity: f32,
+    heat: Option<&Heat>,
+    style: HeatmapStyle,
+    slot: u64,
 ) {
     if let Some(id) = image {
         painter.image(id, rect, FULL_UV, Color32::WHITE);
     }
-    if let Some(id) = heat {
-        painter.image(
-            id,
-            rect,
-            FULL_UV,
-            Color32::from_white_alpha((opacity * 255.0) as u8),
-        );
+    match heat {
+        Some(Heat::Texture(texture)) => {
+            painter.image(
+                texture.id(),
+                rect,
+                FULL_UV,
+                Color32::from_white_alpha((style.opacity * 255.0) as u8),
+            );
+        }
+        Some(Heat::Gpu(values)) => {
+            let visible = rect.intersect(painter.clip_rect());
+            if visible.is_positive() {
+                painter.add(eframe::egui_wgpu::Callback::new_paint_callback(
+                    visible,
+                    HeatmapCallback {
+                        slot,
+                        heat: values.clone(),
+                        style,
+                        image_rect: rect,
+                    },
+                ));
+            }
+        }
+        None => {}
     }
 }
 
@@ -60,6 +81,10 @@ pub(super) fn crosshair(painter: &egui::Painter, rect: Rect, cell: Rect) {
         Stroke::new(1.0, Color32::from_white_alpha(90)),
     );
     painter.rect_stroke(cell, 0.0, stroke, StrokeKind::Outside);
+}
+
+fn box_area([x1, y1, x2, y2]: [f32; 4]) -> f32 {
+    (x2 - x1) * (y2 - y1)
 }
 
 impl AssdApp {
@@ -123,15 +148,14 @@ impl AssdApp {
         );
         self.image_rect = Some(rect);
         let view = self.attention.as_ref().filter(|v| v.path == path);
-        let heat = view
-            .and_then(|v| v.textures.get(self.selected_scale))
-            .map(|t| t.id());
+        let heat = view.and_then(|v| v.heat.get(self.selected_scale));
         paint_layers(
             &painter,
             rect,
             entry.texture.as_ref().map(|t| t.id()),
             heat,
-            self.settings.opacity,
+            self.settings.heatmap_style(),
+            0,
         );
         if let Some(view) = view
             && let Some(scale) = view.scales.get(self.selected_scale)
@@ -139,11 +163,31 @@ impl AssdApp {
             let cell = query_cell(view.pixel, size, scale.shape);
             crosshair(&painter, rect, cell_rect(rect, scale.shape, cell));
         }
+        // The smallest visible box under the pointer: emphasised here, highlighted in the table.
+        let pointer_pixel = response
+            .hover_pos()
+            .map(|p| [(p.x - rect.min.x) / zoom, (p.y - rect.min.y) / zoom]);
+        let under_pointer =
+            pointer_pixel
+                .filter(|_| self.settings.show_boxes)
+                .and_then(|[x, y]| {
+                    self.visible_detections()
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, d)| {
+                            let [x1, y1, x2, y2] = d.bbox;
+                            x >= x1 && x <= x2 && y >= y1 && y <= y2
+                        })
+                        .min_by(|(_, a), (_, b)| box_area(a.bbox).total_cmp(&box_area(b.bbox)))
+                        .map(|(i, _)| i)
+                });
+        self.image_hovered_detection = under_pointer;
         if self.settings.show_boxes {
             let font = egui::FontId::proportional(12.0);
             for (i, d) in self.visible_detections().iter().enumerate() {
-                let emphasised =
-                    self.hovered_detection == Some(i) || self.selected_detection == Some(i);
+                let emphasised = self.hovered_detection == Some(i)
+                    || self.selected_detection == Some(i)
+                    || under_pointer == Some(i);
                 let [x1, y1, x2, y2] = d.bbox;
                 let r = Rect::from_min_max(
                     to_screen(rect, size, [x1, y1]),
@@ -166,6 +210,17 @@ impl AssdApp {
                 painter.galley(tag.min + vec2(2.0, 0.0), galley, Color32::BLACK);
             }
         }
+        let response = match under_pointer.and_then(|i| self.visible_detections().get(i).copied()) {
+            Some(d) => {
+                let [x1, y1, x2, y2] = d.bbox;
+                let text = format!(
+                    "{} {:.3}\nbox {x1:.0}, {y1:.0}, {x2:.0}, {y2:.0}\nfired by scale {}, prior {}",
+                    d.label, d.score, d.scale, d.prior
+                );
+                response.on_hover_text_at_pointer(text)
+            }
+            None => response,
+        };
         let pointer = if self.settings.follow_hover {
             response.hover_pos()
         } else {

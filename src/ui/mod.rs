@@ -5,6 +5,7 @@ mod attention_panel;
 pub mod colormap;
 mod detections_panel;
 mod export_menu;
+pub mod heatmap_gpu;
 mod image_view;
 mod settings;
 pub mod worker;
