@@ -21,14 +21,20 @@ fn harness(options: AppOptions) -> Harness<'static, AssdApp> {
         .build_ui_state(|ui, app: &mut AssdApp| app.show(ui), app)
 }
 
-/// Steps the UI until the worker has answered everything (the model runs on the CPU).
-fn wait_idle(h: &mut Harness<'_, AssdApp>) {
+/// Steps the UI until the worker has answered everything (the model runs on the CPU);
+/// returns the slowest frame while the worker was busy (the frame that takes in the result
+/// is not counted).
+fn wait_idle(h: &mut Harness<'_, AssdApp>) -> Duration {
     let start = Instant::now();
+    let mut slowest = Duration::ZERO;
     loop {
+        let frame = Instant::now();
         h.step();
         if h.state().is_idle() {
+            eprintln!("timings: frame taking in the worker's result {:?}", frame.elapsed());
             break;
         }
+        slowest = slowest.max(frame.elapsed());
         assert!(
             start.elapsed() < Duration::from_secs(300),
             "the worker did not answer"
@@ -36,6 +42,7 @@ fn wait_idle(h: &mut Harness<'_, AssdApp>) {
         std::thread::sleep(Duration::from_millis(20));
     }
     h.run_steps(3);
+    slowest
 }
 
 /// Clicks image pixel `[x, y]` wherever the view currently draws the image.
@@ -98,7 +105,8 @@ fn open_filter_click_and_read_attention() {
         device: DeviceChoice::Cpu,
         fresh_settings: true,
     });
-    wait_idle(&mut h);
+    let slowest = wait_idle(&mut h);
+    eprintln!("timings: slowest UI frame while the network ran {slowest:?}");
     assert!(h.query_by_label("1 / 2").is_some());
 
     // Thresholds re-filter from the cached outputs: fewer boxes at 0.9 than at 0.5.
