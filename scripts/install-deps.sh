@@ -3,10 +3,11 @@
 # through rustup if cargo is absent. Safe to run repeatedly.
 set -euo pipefail
 
-# Build: a C toolchain and pkg-config for -sys crates. Run: the Vulkan loader, so wgpu can find
+# Build: a C toolchain and pkg-config for -sys crates; libclang for the V4L2 (webcam) bindings
+# nokhwa generates. Run: the Vulkan loader, so wgpu can find
 # a GPU (without it, assd runs the model on the CPU and says so); Mesa's drivers so the window
 # can always be drawn (software Vulkan at worst); the X11/Wayland client libraries winit loads.
-PACKAGES=(build-essential pkg-config libvulkan1 mesa-vulkan-drivers libx11-6 libxcursor1 libxrandr2
+PACKAGES=(build-essential pkg-config libclang-dev libvulkan1 mesa-vulkan-drivers libx11-6 libxcursor1 libxrandr2
   libxi6 libxkbcommon-x11-0 libwayland-client0)
 
 missing=()

@@ -91,34 +91,105 @@ pub fn cpu() -> SelectedDevice {
 
 /// Chooses the device for `choice`.
 pub fn select_device(choice: DeviceChoice) -> Result<SelectedDevice, BackendError> {
+    select(choice, false).map(|(selected, _)| selected)
+}
+
+/// The wgpu handles of the model's GPU, for the window to draw with: one device, one queue,
+/// so textures and buffers can pass between the model and the UI without a second context.
+#[derive(Clone)]
+pub struct SharedGpu {
+    pub instance: burn::tensor::wgpu::wgpu::Instance,
+    pub adapter: burn::tensor::wgpu::wgpu::Adapter,
+    pub device: burn::tensor::wgpu::wgpu::Device,
+    pub queue: burn::tensor::wgpu::wgpu::Queue,
+}
+
+/// Like [`select_device`], for the app: on a GPU, Burn creates the wgpu device (with the
+/// features its kernels need) and hands back its handles, which the window then draws with.
+pub fn select_device_shared(
+    choice: DeviceChoice,
+) -> Result<(SelectedDevice, Option<SharedGpu>), BackendError> {
+    select(choice, true)
+}
+
+fn select(
+    choice: DeviceChoice,
+    share: bool,
+) -> Result<(SelectedDevice, Option<SharedGpu>), BackendError> {
     if choice == DeviceChoice::Cpu {
-        return Ok(cpu());
+        return Ok((cpu(), None));
     }
     let failure = match hardware_adapters().into_iter().next() {
         Some(adapter) => {
-            let device = Device::wgpu(adapter.kind);
-            if works(&device) {
-                return Ok(SelectedDevice {
-                    device,
-                    description: format!("GPU: {} ({})", adapter.name, adapter.api),
-                    is_gpu: true,
-                    fallback_notice: None,
-                });
+            let label = format!("GPU {} ({})", adapter.name, adapter.api);
+            let (device, shared) = if share {
+                match share_gpu(adapter.kind) {
+                    Ok((device, shared)) => (Some(device), Some(shared)),
+                    Err(e) => {
+                        eprintln!("notice: {label}: cannot share it with the window: {e}");
+                        (None, None)
+                    }
+                }
+            } else {
+                (Some(Device::wgpu(adapter.kind)), None)
+            };
+            match device {
+                Some(device) if works(&device) => {
+                    let description = format!(
+                        "GPU: {} ({}){}",
+                        adapter.name,
+                        adapter.api,
+                        if shared.is_some() {
+                            ", shared with the window"
+                        } else {
+                            ""
+                        }
+                    );
+                    return Ok((
+                        SelectedDevice {
+                            device,
+                            description,
+                            is_gpu: true,
+                            fallback_notice: None,
+                        },
+                        shared,
+                    ));
+                }
+                _ => format!("{label} failed to run a test computation"),
             }
-            format!(
-                "GPU {} ({}) failed to run a test computation",
-                adapter.name, adapter.api
-            )
         }
         None => "no GPU adapter found (software renderers do not count)".to_string(),
     };
     if choice == DeviceChoice::Gpu {
         return Err(BackendError::NoGpu(failure));
     }
-    Ok(SelectedDevice {
-        fallback_notice: Some(format!("{failure}: running on the CPU (Flex)")),
-        ..cpu()
-    })
+    Ok((
+        SelectedDevice {
+            fallback_notice: Some(format!("{failure}: running on the CPU (Flex)")),
+            ..cpu()
+        },
+        None,
+    ))
+}
+
+/// Registers a new wgpu runtime for adapter `kind` and returns its handles to share. The app
+/// calls it for hardware adapters; tests call it with `DeviceKind::Cpu` (lavapipe).
+pub fn share_gpu(kind: DeviceKind) -> Result<(Device, SharedGpu), String> {
+    let init =
+        std::panic::catch_unwind(|| Device::wgpu_options().device_kind(kind).init_with_setup());
+    match init {
+        Ok(Ok((device, setup))) => Ok((
+            device,
+            SharedGpu {
+                instance: setup.instance,
+                adapter: setup.adapter,
+                device: setup.device,
+                queue: setup.queue,
+            },
+        )),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("the wgpu runtime panicked while starting".to_string()),
+    }
 }
 
 /// Runs a tiny computation on `device`; a driver that fails here would fail mid-inference.

@@ -3,6 +3,7 @@
 
 pub mod attention_query;
 pub mod backend;
+pub mod camera;
 pub mod config;
 pub mod detect;
 pub mod draw;

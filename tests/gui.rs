@@ -31,7 +31,10 @@ fn wait_idle(h: &mut Harness<'_, AssdApp>) -> Duration {
         let frame = Instant::now();
         h.step();
         if h.state().is_idle() {
-            eprintln!("timings: frame taking in the worker's result {:?}", frame.elapsed());
+            eprintln!(
+                "timings: frame taking in the worker's result {:?}",
+                frame.elapsed()
+            );
             break;
         }
         slowest = slowest.max(frame.elapsed());
@@ -70,6 +73,8 @@ fn missing_weights_are_reported_in_the_window() {
         weights: Some("/nonexistent/weights.pth".into()),
         device: DeviceChoice::Cpu,
         fresh_settings: true,
+        camera: None,
+        ..Default::default()
     });
     wait_idle(&mut h);
     assert!(
@@ -104,6 +109,8 @@ fn open_filter_click_and_read_attention() {
         weights: Some(weights.clone()),
         device: DeviceChoice::Cpu,
         fresh_settings: true,
+        camera: None,
+        ..Default::default()
     });
     let slowest = wait_idle(&mut h);
     eprintln!("timings: slowest UI frame while the network ran {slowest:?}");

@@ -53,6 +53,10 @@ pub struct GuiArgs {
     weights: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
     device: DeviceChoice,
+    /// Start streaming: a webcam index (0, 1, …) or a folder of frames played as a virtual
+    /// camera, `virtual:FOLDER[@FPS]` (default 10 fps).
+    #[arg(long, value_parser = assd::camera::SourceSpec::parse)]
+    camera: Option<assd::camera::SourceSpec>,
 }
 
 fn gui(args: GuiArgs) -> Result<ExitCode> {
@@ -61,6 +65,8 @@ fn gui(args: GuiArgs) -> Result<ExitCode> {
         weights: args.weights,
         device: args.device,
         fresh_settings: false,
+        camera: args.camera,
+        ..Default::default()
     })
     .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))?;
     Ok(ExitCode::SUCCESS)

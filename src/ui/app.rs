@@ -30,6 +30,11 @@ pub struct AppOptions {
     pub device: DeviceChoice,
     /// Ignore persisted settings (tests).
     pub fresh_settings: bool,
+    /// A camera to start streaming from.
+    pub camera: Option<crate::camera::SourceSpec>,
+    /// The device already chosen for the model (the window shares its GPU); else chosen from
+    /// `device` when weights load.
+    pub selected_device: Option<crate::backend::SelectedDevice>,
 }
 
 /// One image's forward pass and what is derived from it.
@@ -123,6 +128,12 @@ pub struct AssdApp {
     pub(super) gpu_heatmaps: bool,
     /// Bumped whenever heatmap values change, so the shader's textures are re-uploaded.
     pub(super) heat_generation: u64,
+    /// The live stream, when one is shown.
+    pub(super) live: Option<super::live_panel::Live>,
+    /// Cameras the system listed (asked when the Camera menu opens).
+    pub(super) cameras: Option<Result<Vec<crate::camera::CameraEntry>, crate::camera::CameraError>>,
+    /// For repaints and textures from outside the frame callbacks.
+    pub(super) repaint: egui::Context,
 }
 
 impl AssdApp {
@@ -139,7 +150,9 @@ impl AssdApp {
     /// The app on an existing egui context (what the tests drive).
     pub fn with_context(ctx: &egui::Context, options: AppOptions, settings: Settings) -> Self {
         let repaint = ctx.clone();
-        let worker = Worker::spawn(options.device, move || repaint.request_repaint());
+        let worker = Worker::spawn(options.device, options.selected_device.clone(), move || {
+            repaint.request_repaint()
+        });
         let mut app = Self {
             worker,
             settings,
@@ -166,6 +179,9 @@ impl AssdApp {
             image_rect: None,
             gpu_heatmaps: false,
             heat_generation: 0,
+            live: None,
+            cameras: None,
+            repaint: ctx.clone(),
         };
         let weights = options
             .weights
@@ -180,6 +196,9 @@ impl AssdApp {
         });
         if let Some(path) = start {
             app.open_path(&path);
+        }
+        if let Some(camera) = options.camera {
+            app.start_camera(camera);
         }
         app
     }
@@ -225,8 +244,25 @@ impl AssdApp {
         }
     }
 
-    /// Shows image `index` of the strip, asking the worker for it unless cached.
+    /// Shows image `index` of the strip (leaving live mode), asking the worker for it unless
+    /// cached.
     pub fn select(&mut self, index: usize) {
+        if self.live.is_some() {
+            self.close_camera();
+        }
+        self.show_file(index);
+    }
+
+    /// After a worker answer: asks for the current file again if it still needs running.
+    fn refresh_current(&mut self) {
+        if self.live.is_none()
+            && let Some(i) = self.current
+        {
+            self.show_file(i);
+        }
+    }
+
+    fn show_file(&mut self, index: usize) {
         let Some(path) = self.files.get(index).cloned() else {
             return;
         };
@@ -251,7 +287,11 @@ impl AssdApp {
         self.worker.send(Request::LoadWeights(path));
     }
 
+    /// The image shown: the live stream's newest frame in live mode, else the selected file.
     pub fn current_path(&self) -> Option<&PathBuf> {
+        if let Some(live) = &self.live {
+            return Some(&live.key);
+        }
         self.current.and_then(|i| self.files.get(i))
     }
 
@@ -339,9 +379,7 @@ impl AssdApp {
                     self.settings.last_weights = Some(path.clone());
                     self.weights = WeightsState::Loaded { path, device };
                     self.notice = notice;
-                    if let Some(i) = self.current {
-                        self.select(i);
-                    }
+                    self.refresh_current();
                 }
                 Response::WeightsFailed { path, error } => {
                     self.weights = WeightsState::Failed { path, error };
@@ -374,9 +412,7 @@ impl AssdApp {
                         },
                     );
                     // A newer image may have been selected while this one ran.
-                    if let Some(i) = self.current {
-                        self.select(i);
-                    }
+                    self.refresh_current();
                 }
                 Response::Failed { path, error } => {
                     if self.running.as_ref() == Some(&path) {
@@ -388,10 +424,17 @@ impl AssdApp {
                         self.attention_pending = None;
                     }
                     self.errors.insert(path, error);
-                    if let Some(i) = self.current {
-                        self.select(i);
-                    }
+                    self.refresh_current();
                 }
+                Response::FrameInferred {
+                    key,
+                    frame_id,
+                    captured_at,
+                    image,
+                    raw,
+                    elapsed,
+                    attention,
+                } => self.take_frame(key, frame_id, captured_at, image, raw, elapsed, attention),
                 Response::Attention {
                     path,
                     pixel,
@@ -422,6 +465,7 @@ impl AssdApp {
             let farthest = self
                 .entries
                 .keys()
+                .filter(|p| p.as_os_str() != super::worker::LIVE_KEY)
                 .max_by_key(|p| {
                     self.files
                         .iter()
@@ -489,7 +533,7 @@ impl AssdApp {
         if let Some(k) = digit.filter(|&k| k < scales) {
             self.selected_scale = k;
         }
-        if let Some(i) = self.current {
+        if let Some(i) = self.current.filter(|_| self.live.is_none()) {
             if next && i + 1 < self.files.len() {
                 self.select(i + 1);
             } else if prev && i > 0 {
@@ -502,6 +546,7 @@ impl AssdApp {
     pub fn show(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         self.handle_responses(&ctx);
+        self.poll_camera();
         self.handle_input(&ctx);
         self.refilter();
         egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
@@ -515,7 +560,10 @@ impl AssdApp {
         egui::Panel::left("files")
             .resizable(true)
             .default_size(200.0)
-            .show(ui, |ui| self.file_list(ui));
+            .show(ui, |ui| {
+                self.live_panel(ui);
+                self.file_list(ui);
+            });
         egui::Panel::right("controls")
             .resizable(true)
             .default_size(330.0)
@@ -535,6 +583,7 @@ impl AssdApp {
 
     fn menu_bar(&mut self, ui: &mut egui::Ui) {
         egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button("Camera", |ui| self.camera_menu(ui));
             ui.menu_button("File", |ui| {
                 if ui.button("Open image…").clicked() {
                     let dialog = rfd::FileDialog::new()
@@ -571,7 +620,7 @@ impl AssdApp {
         });
     }
 
-    fn dialog_start(&self, dialog: rfd::FileDialog) -> rfd::FileDialog {
+    pub(super) fn dialog_start(&self, dialog: rfd::FileDialog) -> rfd::FileDialog {
         match &self.settings.last_folder {
             Some(dir) if dir.is_dir() => dialog.set_directory(dir),
             _ => dialog,

@@ -85,6 +85,21 @@ impl AssdApp {
     }
 
     /// Writes `kind` for the current image to `path` (atomically).
+    /// The current image's visible detections in the CLI's schema, under the name `path`.
+    pub(super) fn detections_doc(&self, path: String) -> Result<DetectionsFile, String> {
+        let entry = self
+            .current_entry()
+            .ok_or("the image has not been processed yet")?;
+        Ok(DetectionsFile {
+            images: vec![ImageDetections {
+                path,
+                width: entry.image.width(),
+                height: entry.image.height(),
+                detections: self.visible_detections().into_iter().cloned().collect(),
+            }],
+        })
+    }
+
     pub fn export_to(&self, kind: ExportKind, path: &Path) -> Result<(), String> {
         let image_path = self.current_path().ok_or("no image is open")?;
         let entry = self
@@ -99,14 +114,7 @@ impl AssdApp {
                 png_bytes(&image).map_err(|e| e.to_string())?
             }
             ExportKind::DetectionsJson => {
-                let doc = DetectionsFile {
-                    images: vec![ImageDetections {
-                        path: image_path.display().to_string(),
-                        width: entry.image.width(),
-                        height: entry.image.height(),
-                        detections,
-                    }],
-                };
+                let doc = self.detections_doc(image_path.display().to_string())?;
                 serde_json::to_vec_pretty(&doc).map_err(|e| e.to_string())?
             }
             ExportKind::AttentionImage => {

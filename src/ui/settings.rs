@@ -40,6 +40,12 @@ pub struct Settings {
     pub last_folder: Option<PathBuf>,
     pub last_weights: Option<PathBuf>,
     pub recent: Vec<PathBuf>,
+    /// Webcam resolution and rate asked for.
+    pub camera_format: crate::camera::FormatRequest,
+    /// Playback rate of folder-backed virtual cameras.
+    pub virtual_fps: f32,
+    /// Where snapshots go (default: `snapshots/` in the working directory).
+    pub snapshot_folder: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -61,6 +67,9 @@ impl Default for Settings {
             last_folder: None,
             last_weights: None,
             recent: Vec::new(),
+            camera_format: crate::camera::FormatRequest::default(),
+            virtual_fps: 10.0,
+            snapshot_folder: None,
         }
     }
 }

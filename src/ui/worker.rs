@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use image::RgbImage;
 
 use crate::attention_query::{ScaleAttention, attention_at};
-use crate::backend::{DeviceChoice, select_device};
+use crate::backend::{DeviceChoice, SelectedDevice, select_device};
+use crate::camera::LatestFrame;
 use crate::inference::{DetectionHead, Detector, Inference, RawOutputs};
 use crate::preprocess::load_image;
 use crate::weights::load_model;
@@ -19,15 +20,26 @@ use crate::weights::load_model;
 /// pass holds ~77 MB of maps.
 const KEPT_INFERENCES: usize = 2;
 
+/// The cache key of the live stream's newest frame (no file is called that).
+pub const LIVE_KEY: &str = "<camera>";
+
 #[derive(Debug)]
 pub enum Request {
     LoadWeights(PathBuf),
     Infer(PathBuf),
-    /// Attention of the query cells containing image pixel `pixel`, all scales.
+    /// Attention of the query cells containing image pixel `pixel`, all scales. For the live
+    /// key it also pins the pixel: every following frame comes with its attention.
     Attention {
         path: PathBuf,
         pixel: [f32; 2],
     },
+    /// A camera frame is waiting in `frames`; its results are cached under `key`.
+    Frame {
+        key: PathBuf,
+        frames: Arc<LatestFrame>,
+    },
+    /// Forget the pinned live pixel (a new stream).
+    UnpinLive,
 }
 
 #[derive(Debug)]
@@ -58,6 +70,16 @@ pub enum Response {
         scales: Vec<ScaleAttention>,
         elapsed: Duration,
     },
+    /// A camera frame's forward pass, with the pinned pixel's attention when one is pinned.
+    FrameInferred {
+        key: PathBuf,
+        frame_id: u64,
+        captured_at: Instant,
+        image: Arc<RgbImage>,
+        raw: Arc<RawOutputs>,
+        elapsed: Duration,
+        attention: Option<([f32; 2], Vec<ScaleAttention>, Duration)>,
+    },
 }
 
 /// Handle to the model thread.
@@ -68,7 +90,13 @@ pub struct Worker {
 
 impl Worker {
     /// Starts the thread; `wake` is called after every response (the UI's repaint request).
-    pub fn spawn(device: DeviceChoice, wake: impl Fn() + Send + 'static) -> Self {
+    /// `selected`: a device already chosen (the app's GPU, shared with the window); else one
+    /// is chosen for `device` when weights load.
+    pub fn spawn(
+        device: DeviceChoice,
+        selected: Option<SelectedDevice>,
+        wake: impl Fn() + Send + 'static,
+    ) -> Self {
         let (requests, inbox) = channel::<Request>();
         let (outbox, responses) = channel::<Response>();
         std::thread::Builder::new()
@@ -76,12 +104,16 @@ impl Worker {
             .spawn(move || {
                 let mut state = State {
                     device,
+                    selected,
                     detector: None,
                     kept: VecDeque::new(),
+                    live_pixel: None,
                 };
                 while let Ok(first) = inbox.recv() {
                     for request in latest_wins(first, &inbox) {
-                        let response = state.handle(request);
+                        let Some(response) = state.handle(request) else {
+                            continue;
+                        };
                         if outbox.send(response).is_err() {
                             return;
                         }
@@ -99,6 +131,11 @@ impl Worker {
     pub fn send(&self, request: Request) {
         // A dead worker shows up as a missing response; the UI reports what it is waiting for.
         let _ = self.requests.send(request);
+    }
+
+    /// A handle other threads (the camera's) can send requests with.
+    pub fn sender(&self) -> Sender<Request> {
+        self.requests.clone()
     }
 }
 
@@ -119,7 +156,8 @@ fn latest_wins(first: Request, inbox: &Receiver<Request>) -> Vec<Request> {
         .filter(|(i, r)| match r {
             Request::Infer(_) => Some(*i) == last_infer,
             Request::Attention { .. } => Some(*i) == last_attention,
-            Request::LoadWeights(_) => true,
+            // A frame request only says "look in the mailbox", which always holds the newest.
+            Request::LoadWeights(_) | Request::Frame { .. } | Request::UnpinLive => true,
         })
         .map(|(_, r)| r)
         .collect()
@@ -127,13 +165,16 @@ fn latest_wins(first: Request, inbox: &Receiver<Request>) -> Vec<Request> {
 
 struct State {
     device: DeviceChoice,
+    selected: Option<SelectedDevice>,
     detector: Option<Detector>,
     kept: VecDeque<(PathBuf, Inference)>,
+    /// The live key and the pixel whose attention every frame reports.
+    live_pixel: Option<(PathBuf, [f32; 2])>,
 }
 
 impl State {
-    fn handle(&mut self, request: Request) -> Response {
-        match request {
+    fn handle(&mut self, request: Request) -> Option<Response> {
+        Some(match request {
             Request::LoadWeights(path) => match self.load(&path) {
                 Ok(response) => response,
                 Err(error) => Response::WeightsFailed { path, error },
@@ -142,12 +183,50 @@ impl State {
                 Ok(response) => response,
                 Err(error) => Response::Failed { path, error },
             },
+            Request::UnpinLive => {
+                self.live_pixel = None;
+                return None;
+            }
+            Request::Frame { key, frames } => {
+                let frame = frames.take()?;
+                let detector = self.detector.as_ref()?;
+                let start = Instant::now();
+                let inference = detector.infer(&frame.image);
+                let elapsed = start.elapsed();
+                let attention =
+                    self.live_pixel
+                        .as_ref()
+                        .filter(|(k, _)| *k == key)
+                        .map(|(_, pixel)| {
+                            let start = Instant::now();
+                            let scales = attention_at(&inference, *pixel);
+                            (*pixel, scales, start.elapsed())
+                        });
+                let raw = Arc::new(inference.raw.clone());
+                self.keep(&key, inference);
+                Response::FrameInferred {
+                    key,
+                    frame_id: frame.id,
+                    captured_at: frame.captured_at,
+                    image: frame.image,
+                    raw,
+                    elapsed,
+                    attention,
+                }
+            }
             Request::Attention { path, pixel } => {
+                if path == Path::new(LIVE_KEY) {
+                    self.live_pixel = Some((path.clone(), pixel));
+                    // No frame has run yet: the next one brings this pixel's attention.
+                    if !self.kept.iter().any(|(p, _)| *p == path) {
+                        return None;
+                    }
+                }
                 // Maps of images paged away from were dropped: run the network again for them.
                 if !self.kept.iter().any(|(p, _)| *p == path)
                     && let Err(error) = self.infer(&path)
                 {
-                    return Response::Failed { path, error };
+                    return Some(Response::Failed { path, error });
                 }
                 let start = Instant::now();
                 let scales = self
@@ -163,11 +242,20 @@ impl State {
                     elapsed: start.elapsed(),
                 }
             }
-        }
+        })
+    }
+
+    fn keep(&mut self, key: &Path, inference: Inference) {
+        self.kept.retain(|(p, _)| p != key);
+        self.kept.push_front((key.to_path_buf(), inference));
+        self.kept.truncate(KEPT_INFERENCES);
     }
 
     fn load(&mut self, path: &Path) -> Result<Response, String> {
-        let selected = select_device(self.device).map_err(|e| e.to_string())?;
+        let selected = match &self.selected {
+            Some(selected) => selected.clone(),
+            None => select_device(self.device).map_err(|e| e.to_string())?,
+        };
         let model = load_model(path, None, &selected.device).map_err(|e| e.to_string())?;
         let detector = Detector::new(model, selected.device.clone()).map_err(|e| e.to_string())?;
         let head = detector.head.clone();
@@ -188,9 +276,7 @@ impl State {
         let inference = detector.infer(&image);
         let elapsed = start.elapsed();
         let raw = Arc::new(inference.raw.clone());
-        self.kept.retain(|(p, _)| p != path);
-        self.kept.push_front((path.to_path_buf(), inference));
-        self.kept.truncate(KEPT_INFERENCES);
+        self.keep(path, inference);
         Ok(Response::Inferred {
             path: path.to_path_buf(),
             image: Arc::new(image),
@@ -229,6 +315,7 @@ mod tests {
                 Request::Infer(p) => format!("infer {}", p.display()),
                 Request::Attention { pixel, .. } => format!("attention {}", pixel[0]),
                 Request::LoadWeights(p) => format!("weights {}", p.display()),
+                other => format!("{other:?}"),
             })
             .collect();
         assert_eq!(summary, ["weights w", "infer c", "attention 2"]);
