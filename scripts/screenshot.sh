@@ -24,10 +24,11 @@ sleep 1
 app=$!
 # Model load + first forward pass on the CPU, then whatever the caller set up.
 sleep "${ASSD_SCREENSHOT_WAIT:-40}"
-# Optional clicks, "x,y x,y …" in screen pixels (e.g. a checkbox, then a pixel of the image).
+# Optional clicks, "x,y x,y …" in screen pixels (e.g. a checkbox, then a pixel of the image),
+# each followed by ASSD_SCREENSHOT_SETTLE seconds (default 4).
 for click in ${ASSD_SCREENSHOT_CLICKS:-}; do
   xdotool mousemove "${click%,*}" "${click#*,}" click 1
-  sleep 4
+  sleep "${ASSD_SCREENSHOT_SETTLE:-4}"
 done
 import -window root -crop 1400x900+0+0 "$out"
 echo "wrote $out"

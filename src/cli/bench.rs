@@ -33,6 +33,14 @@ pub struct BenchArgs {
     /// Untimed runs first (kernel compilation, autotuning, allocator warm-up).
     #[arg(long, default_value_t = 2)]
     warmup: usize,
+    /// Also stream this camera through the first model, as the app's live mode does
+    /// (latest frame wins), and report capture-to-result latency: a webcam index or
+    /// `virtual:FOLDER[@FPS]`.
+    #[arg(long, value_parser = assd::camera::SourceSpec::parse)]
+    camera: Option<assd::camera::SourceSpec>,
+    /// How long to stream (seconds).
+    #[arg(long, default_value_t = 30.0)]
+    seconds: f32,
 }
 
 fn median_ms(mut samples: Vec<f64>) -> f64 {
@@ -105,6 +113,7 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
         "{:<10} {:>8} {:>12} {:>10} {:>12} {:>12} {:>12}",
         "model", "priors", "preprocess", "forward", "decode+nms", "att. rows", "end-to-end"
     );
+    let mut live = Vec::new();
     for name in &args.model {
         let model = match &args.weights {
             Some(path) => {
@@ -114,6 +123,13 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
             None => AssdConfig::preset(name)?.init(&selected.device)?,
         };
         let detector = Detector::new(model, selected.device.clone())?;
+        if let Some(spec) = args
+            .camera
+            .as_ref()
+            .filter(|_| Some(name) == args.model.first())
+        {
+            live.push((name.clone(), stream_latency(&detector, spec, args.seconds)?));
+        }
         let size = detector.config().input_size;
         let pre = time(args.warmup, args.runs, || {
             preprocess(&image, size, &detector.preprocess)
@@ -155,5 +171,72 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
             e2e
         );
     }
+    for (name, report) in live {
+        println!("live ({name}): {report}");
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Streams `spec` through `detector` for `seconds` the way live mode does (one-frame mailbox,
+/// forward + decode/NMS + the attention of the centre pixel per frame) and summarises it.
+fn stream_latency(
+    detector: &Detector,
+    spec: &assd::camera::SourceSpec,
+    seconds: f32,
+) -> Result<String> {
+    use assd::camera::{CameraStream, StreamState};
+    use std::sync::mpsc::channel;
+    use std::time::Duration;
+
+    let (tx, rx) = channel();
+    let stream = CameraStream::start(
+        spec.clone(),
+        move |frames| {
+            let _ = tx.send(frames);
+        },
+        || {},
+    );
+    let config = DetectConfig::default();
+    let deadline = Instant::now() + Duration::from_secs_f32(seconds);
+    let mut latencies = Vec::new();
+    let mut forwards = Vec::new();
+    let mut first_result = None;
+    while Instant::now() < deadline {
+        let Ok(frames) = rx.recv_timeout(Duration::from_millis(200)) else {
+            if let StreamState::Failed(e) = stream.stats().state {
+                anyhow::bail!("{}: {e}", spec.label());
+            }
+            continue;
+        };
+        let Some(frame) = frames.take() else {
+            continue;
+        };
+        let start = Instant::now();
+        let inference = detector.infer(&frame.image);
+        forwards.push(start.elapsed().as_secs_f64() * 1e3);
+        let detections = detector.detections(&inference, &config);
+        let (w, h) = frame.image.dimensions();
+        let rows =
+            assd::attention_query::attention_at(&inference, [w as f32 / 2.0, h as f32 / 2.0]);
+        std::hint::black_box((detections, rows));
+        latencies.push(frame.captured_at.elapsed().as_secs_f64() * 1e3);
+        first_result.get_or_insert_with(Instant::now);
+    }
+    let stats = stream.stats();
+    let processed = latencies.len();
+    let rate = match first_result {
+        Some(t) if processed > 1 => (processed - 1) as f64 / t.elapsed().as_secs_f64(),
+        _ => 0.0,
+    };
+    Ok(format!(
+        "{}: camera {:.1} fps, {} frames captured, {} processed ({:.2} fps), {} dropped; median capture-to-result {:.0} ms (forward {:.0} ms)",
+        spec.label(),
+        stats.camera_fps,
+        stats.captured,
+        processed,
+        rate,
+        stats.dropped,
+        median_ms(latencies),
+        median_ms(forwards)
+    ))
 }

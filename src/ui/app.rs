@@ -693,8 +693,9 @@ impl AssdApp {
     }
 
     fn file_list(&mut self, ui: &mut egui::Ui) {
-        match self.current_path() {
-            Some(path) => {
+        let live = self.live.is_some();
+        match self.current.and_then(|i| self.files.get(i)) {
+            Some(path) if !live => {
                 ui.strong(file_name(path));
                 ui.label(format!(
                     "{} / {}",
@@ -702,7 +703,11 @@ impl AssdApp {
                     self.files.len()
                 ));
             }
-            None => {
+            _ if live && !self.files.is_empty() => {
+                ui.label("Folder (click an image to leave live mode)");
+            }
+            _ if live => {}
+            _ => {
                 ui.label("Open an image or a folder (File menu, or drop it here).");
             }
         }
@@ -714,7 +719,10 @@ impl AssdApp {
                 if self.errors.contains_key(path) {
                     text = text.color(egui::Color32::LIGHT_RED);
                 }
-                if ui.selectable_label(self.current == Some(i), text).clicked() {
+                if ui
+                    .selectable_label(!live && self.current == Some(i), text)
+                    .clicked()
+                {
                     clicked = Some(i);
                 }
             }
