@@ -46,19 +46,23 @@ pub struct ScaleAttention {
 /// For every scale: the attention row of the cell containing image pixel (x, y), and what
 /// each location receives.
 pub fn attention_at(inference: &Inference, pixel: [f32; 2]) -> Vec<ScaleAttention> {
+    let received = inference
+        .received
+        .get_or_init(|| inference.attention.iter().map(attention_received).collect());
     inference
         .attention
         .iter()
         .zip(&inference.raw.feature_sizes)
+        .zip(received)
         .enumerate()
-        .map(|(scale, (beta, &shape))| {
+        .map(|(scale, ((beta, &shape), received))| {
             let cell = query_cell(pixel, inference.raw.image_size, shape);
             ScaleAttention {
                 scale,
                 shape,
                 cell,
                 row: attention_row(beta, cell[0] * shape[1] + cell[1]),
-                received: attention_received(beta),
+                received: received.clone(),
             }
         })
         .collect()

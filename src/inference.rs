@@ -83,6 +83,9 @@ pub struct Inference {
     pub raw: RawOutputs,
     /// Per scale, β `[1, N_k, N_k]` on the device.
     pub attention: Vec<Tensor<3>>,
+    /// Per scale, the column means of β (what each location receives), computed on the first
+    /// attention query: they do not depend on the pixel, and each is a full N×N reduction.
+    pub received: std::sync::OnceLock<Vec<Vec<f32>>>,
 }
 
 /// Network plus everything needed around it.
@@ -129,6 +132,7 @@ impl Detector {
                 image_size,
             },
             attention: out.attention,
+            received: std::sync::OnceLock::new(),
         }
     }
 

@@ -113,7 +113,10 @@ fn open_filter_click_and_read_attention() {
         ..Default::default()
     });
     let slowest = wait_idle(&mut h);
-    eprintln!("timings: slowest UI frame while the network ran {slowest:?}");
+    eprintln!(
+        "timings: slowest UI frame while the network ran {slowest:?}; first filter {:?}",
+        h.state().timings().1
+    );
     assert!(h.query_by_label("1 / 2").is_some());
 
     // Thresholds re-filter from the cached outputs: fewer boxes at 0.9 than at 0.5.

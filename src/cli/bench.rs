@@ -110,8 +110,16 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
         args.warmup
     );
     println!(
-        "{:<10} {:>8} {:>12} {:>10} {:>12} {:>12} {:>12}",
-        "model", "priors", "preprocess", "forward", "decode+nms", "att. rows", "end-to-end"
+        "{:<10} {:>8} {:>12} {:>10} {:>12} {:>10} {:>11} {:>11} {:>12}",
+        "model",
+        "priors",
+        "preprocess",
+        "forward",
+        "decode+nms",
+        "att. rows",
+        "1st click",
+        "next click",
+        "end-to-end"
     );
     let mut live = Vec::new();
     for name in &args.model {
@@ -156,18 +164,36 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
                     .sum::<usize>()
             })
         };
+        // What a click costs: every scale's row and what each location receives. The first
+        // query of a forward pass also computes the column means; later ones reuse them.
+        let centre = [image.width() as f32 / 2.0, image.height() as f32 / 2.0];
+        let (first_query, query) = if inference.attention.is_empty() {
+            (f64::NAN, f64::NAN)
+        } else {
+            let unqueried = inference.clone();
+            (
+                time(args.warmup, args.runs, || {
+                    assd::attention_query::attention_at(&unqueried.clone(), centre)
+                }),
+                time(args.warmup, args.runs, || {
+                    assd::attention_query::attention_at(&inference, centre)
+                }),
+            )
+        };
         let e2e = time(args.warmup, args.runs, || {
             let inference = detector.infer(&image);
             detector.detections(&inference, &config)
         });
         println!(
-            "{:<10} {:>8} {:>12.1} {:>10.1} {:>12.1} {:>12.2} {:>12.1}",
+            "{:<10} {:>8} {:>12.1} {:>10.1} {:>12.1} {:>10.2} {:>11.2} {:>11.2} {:>12.1}",
             name,
             detector.head.priors.len(),
             pre,
             forward,
             nms,
             rows,
+            first_query,
+            query,
             e2e
         );
     }
