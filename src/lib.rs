@@ -14,6 +14,7 @@ pub mod inference;
 pub mod labels;
 pub mod model;
 pub mod preprocess;
+pub mod train;
 pub mod ui;
 pub mod weights;
 

@@ -1,0 +1,139 @@
+//! The authors' MultiBox objective (`DEC_loss`): smooth-L1 on the positives' offsets, and
+//! softmax cross-entropy on the positives plus the hardest negatives (3 per positive, ranked
+//! by the mining loss), both divided by the batch's number of positives.
+
+use burn::config::Config;
+use burn::prelude::*;
+use burn::tensor::activation::log_softmax;
+
+use super::matching::MatchTargets;
+use crate::inference::tensor_to_vec;
+
+#[derive(Config, Debug)]
+pub struct MultiboxLossConfig {
+    /// Negatives kept per positive. Default: 3.
+    #[config(default = 3)]
+    pub neg_pos_ratio: usize,
+}
+
+/// The two terms (differentiable) and what went into them.
+#[derive(Debug, Clone)]
+pub struct MultiboxLoss {
+    /// Smooth-L1 over the positives' 4 offsets, / N. Shape `[1]`.
+    pub loc: Tensor<1>,
+    /// Cross-entropy over positives and mined negatives, / N. Shape `[1]`.
+    pub conf: Tensor<1>,
+    /// Per image.
+    pub num_pos: Vec<usize>,
+    pub num_neg: Vec<usize>,
+    /// `[batch · priors]`, row-major.
+    pub pos: Vec<bool>,
+    pub neg: Vec<bool>,
+    /// The mining score `lse(x) − x[t]` of every prior (positives not yet zeroed).
+    pub mining: Vec<f32>,
+}
+
+impl MultiboxLoss {
+    /// `loc + conf` (α = 1).
+    pub fn total(&self) -> Tensor<1> {
+        self.loc.clone() + self.conf.clone()
+    }
+}
+
+impl MultiboxLossConfig {
+    /// `loc`: `[batch, priors, 4]` offsets, `conf`: `[batch, priors, classes]` logits, and one
+    /// [`MatchTargets`] per image.
+    pub fn forward(
+        &self,
+        loc: Tensor<3>,
+        conf: Tensor<3>,
+        targets: &[MatchTargets],
+    ) -> MultiboxLoss {
+        let device = loc.device();
+        let [batch, priors, classes] = conf.dims();
+        let t_conf: Vec<usize> = targets
+            .iter()
+            .flat_map(|t| t.conf.iter().copied())
+            .collect();
+        let t_loc: Vec<f32> = targets
+            .iter()
+            .flat_map(|t| t.loc.iter().flat_map(|l| l.iter().copied()))
+            .collect();
+        let pos: Vec<bool> = t_conf.iter().map(|&c| c > 0).collect();
+        let num_pos: Vec<usize> = pos
+            .chunks(priors.max(1))
+            .map(|image| image.iter().filter(|&&p| p).count())
+            .collect();
+        let n = num_pos.iter().sum::<usize>().max(1) as f32;
+
+        // Mining score, detached, with the authors' global-max log-sum-exp.
+        let logits = tensor_to_vec(conf.clone());
+        let global_max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let mining: Vec<f32> = logits
+            .chunks_exact(classes)
+            .zip(&t_conf)
+            .map(|(x, &t)| {
+                let sum: f32 = x.iter().map(|&v| (v - global_max).exp()).sum();
+                sum.ln() + global_max - x[t]
+            })
+            .collect();
+        let mut neg = vec![false; batch * priors];
+        let mut num_neg = Vec::with_capacity(batch);
+        for (b, &image_pos) in num_pos.iter().enumerate() {
+            let range = b * priors..(b + 1) * priors;
+            let mut order: Vec<usize> = range.clone().collect();
+            let score = |i: usize| if pos[i] { 0.0 } else { mining[i] };
+            // Descending; a stable sort keeps equal scores in prior order.
+            order.sort_by(|&a, &b| score(b).total_cmp(&score(a)));
+            let k = (self.neg_pos_ratio * image_pos).min(priors.saturating_sub(1));
+            for &i in &order[..k] {
+                neg[i] = true;
+            }
+            num_neg.push(k);
+        }
+
+        let pos_mask = Tensor::<3>::from_data(
+            TensorData::new(
+                pos.iter()
+                    .map(|&p| f32::from(u8::from(p)))
+                    .collect::<Vec<f32>>(),
+                [batch, priors, 1],
+            ),
+            &device,
+        );
+        let selected = Tensor::<3>::from_data(
+            TensorData::new(
+                pos.iter()
+                    .zip(&neg)
+                    .map(|(&p, &q)| f32::from(u8::from(p || q)))
+                    .collect::<Vec<f32>>(),
+                [batch, priors, 1],
+            ),
+            &device,
+        );
+        let t_loc = Tensor::<3>::from_data(TensorData::new(t_loc, [batch, priors, 4]), &device);
+        let t_class = Tensor::<3, Int>::from_data(
+            TensorData::new(
+                t_conf.iter().map(|&c| c as i64).collect::<Vec<i64>>(),
+                [batch, priors, 1],
+            ),
+            &device,
+        );
+
+        // Smooth L1 (β = 1): with q = min(|d|, 1), q·(|d| − q/2) is ½d² below 1 and |d| − ½ above.
+        let d = (loc - t_loc).abs();
+        let q = d.clone().clamp_max(1.0);
+        let loss_l = (q.clone() * (d - q * 0.5) * pos_mask).sum() / n;
+        let nll = -log_softmax(conf, 2).gather(2, t_class);
+        let loss_c = (nll * selected).sum() / n;
+        MultiboxLoss {
+            loc: loss_l,
+            conf: loss_c,
+            num_pos,
+            num_neg,
+            pos,
+            neg,
+            mining,
+        }
+    }
+}
