@@ -5,6 +5,7 @@ pub mod attention_query;
 pub mod backend;
 pub mod camera;
 pub mod config;
+pub mod dataset;
 pub mod detect;
 pub mod draw;
 pub mod export;
