@@ -129,7 +129,7 @@ impl DatasetReader for CocoReader {
                 .get(&a.image_id)
                 .ok_or_else(|| field(which("image_id"), format!("unknown image {}", a.image_id)))?;
             let [x, y, w, h] = a.bbox;
-            if !(w > 0.0 && h > 0.0) || !(x.is_finite() && y.is_finite()) {
+            if !(w > 0.0 && h > 0.0 && x.is_finite() && y.is_finite()) {
                 return Err(field(which("bbox"), format!("bad box {:?}", a.bbox)));
             }
             samples[sample].objects.push(Object {
