@@ -79,6 +79,20 @@ fn draw_tag(
     }
 }
 
+/// White `text` on a `background` tag with its top-left at (x, y) (plots, legends).
+pub fn draw_label(
+    image: &mut RgbImage,
+    text: &str,
+    x: i64,
+    y: i64,
+    size: f32,
+    background: [u8; 3],
+) {
+    if let Ok(font) = FontRef::try_from_slice(FONT_BYTES) {
+        draw_tag(image, &font, text, x, y, size, background);
+    }
+}
+
 /// Draws every detection onto the image.
 pub fn draw_detections(image: &mut RgbImage, detections: &[Detection]) {
     let font = FontRef::try_from_slice(FONT_BYTES).ok();

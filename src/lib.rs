@@ -8,6 +8,7 @@ pub mod config;
 pub mod dataset;
 pub mod detect;
 pub mod draw;
+pub mod eval;
 pub mod export;
 pub mod fsutil;
 pub mod image_files;

@@ -4,6 +4,7 @@ mod attention;
 mod bench;
 mod convert;
 mod detect;
+mod eval;
 mod info;
 
 use std::path::{Path, PathBuf};
@@ -41,6 +42,8 @@ enum Command {
     Convert(convert::ConvertArgs),
     /// Measure preprocessing, forward and decode+NMS latency (medians).
     Bench(bench::BenchArgs),
+    /// Average precision on an annotated dataset (VOC07 11-point, VOC all-point, COCO-style).
+    Eval(eval::EvalArgs),
 }
 
 /// `assd gui`.
@@ -79,6 +82,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Attention(args) => attention::run(args),
         Command::Info(args) => info::run(args),
         Command::Convert(args) => convert::run(args),
+        Command::Eval(args) => eval::run(args),
         Command::Bench(args) => bench::run(args),
     }
 }

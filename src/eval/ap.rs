@@ -1,0 +1,280 @@
+//! Average precision from ranked detections: matching to ground truth (VOC and COCO rules),
+//! precision/recall curves, and the three AP summaries (VOC07 11-point, VOC all-point,
+//! COCO-style 101-point over IoU 0.50:0.05:0.95).
+
+/// A detection of one class in image `image`, `[x1, y1, x2, y2]` pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScoredBox {
+    pub image: usize,
+    pub score: f32,
+    pub bbox: [f32; 4],
+}
+
+/// A ground-truth box of one class; difficult (VOC) or crowd (COCO) boxes are neither
+/// required nor counted as false positives when matched.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TruthBox {
+    pub image: usize,
+    pub bbox: [f32; 4],
+    pub difficult: bool,
+}
+
+/// IoU of pixel boxes without the devkit's +1 (continuous coordinates, as the authors).
+pub fn box_iou(a: [f32; 4], b: [f32; 4]) -> f32 {
+    let w = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
+    let h = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
+    let inter = w * h;
+    let union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
+    if union > 0.0 { inter / union } else { 0.0 }
+}
+
+/// The precision/recall curve of one class, detections in descending score order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrCurve {
+    pub recall: Vec<f64>,
+    pub precision: Vec<f64>,
+    /// Non-difficult ground-truth boxes.
+    pub positives: usize,
+}
+
+/// How a detection is matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchRule {
+    /// VOC devkit: the best-overlapping box (matched or not) decides; IoU must exceed the
+    /// threshold; a second hit on a box is a false positive.
+    Voc,
+    /// COCO: the best still-unmatched box with IoU ≥ threshold; crowd boxes absorb the rest.
+    Coco,
+}
+
+/// Matches `detections` (any order) to `truths` at `threshold`.
+pub fn pr_curve(
+    detections: &[ScoredBox],
+    truths: &[TruthBox],
+    threshold: f32,
+    rule: MatchRule,
+) -> PrCurve {
+    let positives = truths.iter().filter(|t| !t.difficult).count();
+    let mut order: Vec<&ScoredBox> = detections.iter().collect();
+    // Stable: equal scores keep their input order.
+    order.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let mut matched = vec![false; truths.len()];
+    let (mut tp, mut fp) = (0usize, 0usize);
+    let (mut recall, mut precision) = (Vec::new(), Vec::new());
+    for d in order {
+        let candidates = truths
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.image == d.image)
+            .map(|(i, t)| (i, box_iou(d.bbox, t.bbox)));
+        let hit = match rule {
+            MatchRule::Voc => candidates
+                .fold(None, |best: Option<(usize, f32)>, (i, iou)| match best {
+                    Some((_, b)) if b >= iou => best,
+                    _ => Some((i, iou)),
+                })
+                .filter(|&(_, iou)| iou > threshold)
+                .map(|(i, _)| i),
+            MatchRule::Coco => {
+                let candidates: Vec<(usize, f32)> =
+                    candidates.filter(|&(_, iou)| iou >= threshold).collect();
+                let best = |crowd: bool| {
+                    candidates
+                        .iter()
+                        .filter(|(i, _)| truths[*i].difficult == crowd && (crowd || !matched[*i]))
+                        .fold(None, |best: Option<(usize, f32)>, &(i, iou)| match best {
+                            Some((_, b)) if b >= iou => best,
+                            _ => Some((i, iou)),
+                        })
+                        .map(|(i, _)| i)
+                };
+                best(false).or_else(|| best(true))
+            }
+        };
+        match hit {
+            Some(i) if truths[i].difficult => continue,
+            Some(i) if !matched[i] => {
+                matched[i] = true;
+                tp += 1;
+            }
+            _ => fp += 1,
+        }
+        recall.push(if positives > 0 {
+            tp as f64 / positives as f64
+        } else {
+            0.0
+        });
+        precision.push(tp as f64 / (tp + fp) as f64);
+    }
+    PrCurve {
+        recall,
+        precision,
+        positives,
+    }
+}
+
+/// VOC2007 11-point AP: mean over recall levels 0, 0.1, …, 1 of the best precision at
+/// recall ≥ the level (0 where none).
+pub fn voc07_ap(curve: &PrCurve) -> f64 {
+    (0..=10)
+        .map(|k| {
+            let level = k as f64 / 10.0;
+            curve
+                .recall
+                .iter()
+                .zip(&curve.precision)
+                .filter(|(r, _)| **r >= level)
+                .map(|(_, p)| *p)
+                .fold(0.0, f64::max)
+        })
+        .sum::<f64>()
+        / 11.0
+}
+
+/// VOC2010+ all-point AP: area under the precision envelope (precision made monotonically
+/// decreasing), summed over the recall steps.
+pub fn all_point_ap(curve: &PrCurve) -> f64 {
+    let mut recall = vec![0.0];
+    recall.extend(&curve.recall);
+    recall.push(1.0);
+    let mut precision = vec![0.0];
+    precision.extend(&curve.precision);
+    precision.push(0.0);
+    for i in (0..precision.len() - 1).rev() {
+        precision[i] = precision[i].max(precision[i + 1]);
+    }
+    (1..recall.len())
+        .filter(|&i| recall[i] != recall[i - 1])
+        .map(|i| (recall[i] - recall[i - 1]) * precision[i])
+        .sum()
+}
+
+/// COCO's 101-point interpolated AP of one curve (precision envelope sampled at recall
+/// 0, 0.01, …, 1).
+pub fn coco_101_ap(curve: &PrCurve) -> f64 {
+    let mut envelope = curve.precision.clone();
+    for i in (0..envelope.len().saturating_sub(1)).rev() {
+        envelope[i] = envelope[i].max(envelope[i + 1]);
+    }
+    (0..=100)
+        .map(|k| {
+            let level = k as f64 / 100.0;
+            // First point reaching the level (recall is non-decreasing).
+            let i = curve.recall.partition_point(|&r| r < level);
+            envelope.get(i).copied().unwrap_or(0.0)
+        })
+        .sum::<f64>()
+        / 101.0
+}
+
+/// COCO-style AP@[.5:.95] of one class: the mean of the 101-point AP at IoU 0.50, 0.55, …,
+/// 0.95 (all object sizes; the caller applies the 100-detections-per-image limit).
+pub fn coco_ap(detections: &[ScoredBox], truths: &[TruthBox]) -> f64 {
+    (0..10)
+        .map(|k| {
+            let threshold = 0.5 + 0.05 * k as f32;
+            coco_101_ap(&pr_curve(detections, truths, threshold, MatchRule::Coco))
+        })
+        .sum::<f64>()
+        / 10.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn det(image: usize, score: f32, x: f32) -> ScoredBox {
+        ScoredBox {
+            image,
+            score,
+            bbox: [x, 0.0, x + 10.0, 10.0],
+        }
+    }
+
+    fn truth(image: usize, x: f32, difficult: bool) -> TruthBox {
+        TruthBox {
+            image,
+            bbox: [x, 0.0, x + 10.0, 10.0],
+            difficult,
+        }
+    }
+
+    #[test]
+    fn iou_is_hand_checked() {
+        assert_eq!(
+            box_iou([0.0, 0.0, 10.0, 10.0], [5.0, 0.0, 15.0, 10.0]),
+            50.0 / 150.0
+        );
+        assert_eq!(box_iou([0.0, 0.0, 1.0, 1.0], [2.0, 2.0, 3.0, 3.0]), 0.0);
+    }
+
+    /// Three objects; ranked detections TP, FP, TP, FP (a duplicate), with one miss.
+    /// Precision 1, 1/2, 2/3, 1/2 at recall 1/3, 1/3, 2/3, 2/3.
+    fn example() -> (Vec<ScoredBox>, Vec<TruthBox>) {
+        let truths = vec![
+            truth(0, 0.0, false),
+            truth(0, 100.0, false),
+            truth(1, 0.0, false),
+        ];
+        let dets = vec![
+            det(0, 0.9, 0.0),
+            det(0, 0.8, 50.0),
+            det(0, 0.7, 100.0),
+            det(0, 0.6, 1.0), // IoU 0.82 with an already matched box: a duplicate.
+        ];
+        (dets, truths)
+    }
+
+    #[test]
+    fn curves_and_the_three_aps_match_hand_computation() {
+        let (dets, truths) = example();
+        let c = pr_curve(&dets, &truths, 0.5, MatchRule::Voc);
+        let third = 1.0 / 3.0;
+        assert_eq!(c.positives, 3);
+        assert_eq!(c.recall, vec![third, third, 2.0 * third, 2.0 * third]);
+        assert_eq!(c.precision, vec![1.0, 0.5, 2.0 / 3.0, 0.5]);
+        // 11-point: levels 0..0.3 → 1 (4 levels), 0.4..0.6 → 2/3 (3 levels), 0.7..1 → 0.
+        let want11 = (4.0 + 3.0 * 2.0 / 3.0) / 11.0;
+        assert!((voc07_ap(&c) - want11).abs() < 1e-12);
+        // All-point: envelope 1 up to 1/3, then 2/3 up to 2/3, 0 after.
+        let want_all = third * 1.0 + third * (2.0 / 3.0);
+        assert!((all_point_ap(&c) - want_all).abs() < 1e-12);
+        // 101-point: recall levels 0..0.33 (34 levels) → 1, 0.34..0.66 (33) → 2/3.
+        let want101 = (34.0 + 33.0 * 2.0 / 3.0) / 101.0;
+        assert!(
+            (coco_101_ap(&pr_curve(&dets, &truths, 0.5, MatchRule::Coco)) - want101).abs() < 1e-12
+        );
+    }
+
+    #[test]
+    fn difficult_boxes_are_neither_required_nor_false_positives() {
+        let truths = vec![truth(0, 0.0, false), truth(0, 100.0, true)];
+        let dets = vec![det(0, 0.9, 100.0), det(0, 0.8, 0.0)];
+        let c = pr_curve(&dets, &truths, 0.5, MatchRule::Voc);
+        assert_eq!(c.positives, 1);
+        assert_eq!(
+            (c.recall.clone(), c.precision.clone()),
+            (vec![1.0], vec![1.0])
+        );
+        assert_eq!(voc07_ap(&c), 1.0);
+        assert_eq!(all_point_ap(&c), 1.0);
+    }
+
+    #[test]
+    fn coco_ap_averages_over_iou_thresholds() {
+        // One object, one detection shifted by 1 px: IoU 9/11 ≈ 0.818, a hit at 0.50…0.80
+        // (7 of 10 thresholds), a miss at 0.85…0.95.
+        let truths = vec![truth(0, 0.0, false)];
+        let dets = vec![det(0, 0.9, 1.0)];
+        assert!((coco_ap(&dets, &truths) - 0.7).abs() < 1e-12);
+        // A perfect detection scores 1 at every threshold.
+        assert_eq!(coco_ap(&[det(0, 0.5, 0.0)], &truths), 1.0);
+        // COCO gives a duplicate to the next unmatched box; VOC counts it as a false positive.
+        let truths = vec![truth(0, 0.0, false), truth(0, 2.0, false)];
+        let dets = vec![det(0, 0.9, 0.0), det(0, 0.8, 0.5)];
+        let voc = pr_curve(&dets, &truths, 0.5, MatchRule::Voc);
+        let coco = pr_curve(&dets, &truths, 0.5, MatchRule::Coco);
+        assert_eq!(voc.precision, vec![1.0, 0.5]);
+        assert_eq!(coco.precision, vec![1.0, 1.0]);
+    }
+}

@@ -1,0 +1,95 @@
+//! `assd eval` end to end: ground truth made of the model's own best detections must score
+//! AP 1 under both VOC summaries, at the authors' evaluation threshold, and the report and the
+//! precision/recall curves are written.
+
+mod common;
+
+use std::process::Command;
+
+use assd::detect::DetectConfig;
+use burn::prelude::*;
+use common::shared_fixture;
+
+#[test]
+fn eval_scores_the_models_own_best_boxes_as_perfect() {
+    let (Some(weights), Some(image)) = (
+        shared_fixture("assd513/assd513_voc_fp16.pth"),
+        shared_fixture("assd513/test_image.jpg"),
+    ) else {
+        return;
+    };
+    let device = Device::flex();
+    let model = assd::weights::load_model(&weights, None, &device).unwrap();
+    let detector = assd::Detector::new(model, device).unwrap();
+    let inference = detector.infer(&assd::preprocess::load_image(&image).unwrap());
+    let detections = detector.detections(&inference, &DetectConfig::default());
+    // The best car (7) and person (15): detections come sorted by score within a class.
+    let best = |class: usize| {
+        detections
+            .iter()
+            .filter(|d| d.class_id == class)
+            .max_by(|a, b| a.score.total_cmp(&b.score))
+            .cloned()
+            .expect("a detection of the class")
+    };
+    let objects: String = [best(7), best(15)]
+        .iter()
+        .map(|d| {
+            let [x1, y1, x2, y2] = d.bbox.map(|v| v + 1.0);
+            format!(
+                "<object><name>{}</name><difficult>0</difficult><bndbox><xmin>{x1:.4}</xmin>\
+                 <ymin>{y1:.4}</ymin><xmax>{x2:.4}</xmax><ymax>{y2:.4}</ymax></bndbox></object>\n",
+                d.label
+            )
+        })
+        .collect();
+    let root = std::env::temp_dir().join(format!("assd-eval-{}", std::process::id()));
+    std::fs::create_dir_all(root.join("Annotations")).unwrap();
+    std::fs::create_dir_all(root.join("JPEGImages")).unwrap();
+    std::fs::copy(&image, root.join("JPEGImages/img1.jpg")).unwrap();
+    std::fs::write(
+        root.join("Annotations/img1.xml"),
+        format!(
+            "<annotation><filename>img1.jpg</filename><size><width>500</width>\
+             <height>375</height></size>\n{objects}</annotation>"
+        ),
+    )
+    .unwrap();
+    let (json, curves) = (root.join("report.json"), root.join("pr.png"));
+    let out = Command::new(env!("CARGO_BIN_EXE_assd"))
+        .args(["eval", "--device", "cpu", "--weights"])
+        .arg(&weights)
+        .arg("--data")
+        .arg(&root)
+        .arg("--json")
+        .arg(&json)
+        .arg("--curves")
+        .arg(&curves)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("AP VOC07: 11-point at IoU > 0.5"),
+        "{stdout}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let classes = report["classes"].as_array().unwrap();
+    assert_eq!(classes.len(), 20, "VOC's classes");
+    for name in ["car", "person"] {
+        let c = classes.iter().find(|c| c["class"] == name).unwrap();
+        assert_eq!(c["positives"], 1);
+        assert_eq!(c["ap_voc07"], 1.0, "{name}: {c}");
+        assert_eq!(c["ap_voc_all"], 1.0, "{name}: {c}");
+        let coco = c["ap_coco"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&coco));
+    }
+    // Means only over classes with ground truth.
+    assert_eq!(report["map_voc07"], 1.0);
+    assert_eq!(image::open(&curves).unwrap().width(), 760);
+    let _ = std::fs::remove_dir_all(&root);
+}
