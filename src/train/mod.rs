@@ -1,5 +1,7 @@
-//! Training: the authors' objective (matching, box encoding, hard negative mining, loss).
+//! Training: the authors' objective (matching, box encoding, hard negative mining, loss) and
+//! their augmentation (with its known bugs fixed).
 
+pub mod augment;
 pub mod loss;
 pub mod matching;
 
