@@ -7,7 +7,18 @@
 use burn::tensor::{Device, DeviceKind, Tensor};
 
 /// What the user asked for (`--device`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum DeviceChoice {
     /// GPU when a hardware adapter exists, otherwise CPU (with a notice).
     #[default]

@@ -15,6 +15,9 @@ pub enum BackboneKind {
     ResNet101,
     /// VGG16 as in SSD (pool5 3×3/1, dilated conv6, conv7); taps conv4_3 and conv7.
     Vgg16,
+    /// A five-conv VGG-style network (not in the paper) for quick CPU experiments; taps
+    /// strides 8 and 16.
+    Tiny,
 }
 
 /// One extra convolution after the backbone (always followed by ReLU, and BN when
@@ -154,8 +157,15 @@ const ASSD_RATIOS: [f64; 8] = [0.04, 0.10, 0.26, 0.42, 0.58, 0.74, 0.90, 1.06];
 
 impl AssdConfig {
     /// Names accepted by [`AssdConfig::preset`].
-    pub const PRESETS: [&'static str; 6] = [
-        "assd513", "assd321", "assd300", "assd512", "ssd300", "ssd512",
+    pub const PRESETS: [&'static str; 8] = [
+        "assd513",
+        "assd321",
+        "assd300",
+        "assd512",
+        "ssd300",
+        "ssd512",
+        "assd-tiny",
+        "ssd-tiny",
     ];
 
     /// A named configuration; `ssd*` are the baselines (no fusion, no attention).
@@ -167,8 +177,30 @@ impl AssdConfig {
             "assd512" => Ok(Self::assd512()),
             "ssd300" => Ok(Self::ssd300()),
             "ssd512" => Ok(Self::ssd512()),
+            "assd-tiny" => Ok(Self::assd_tiny()),
+            "ssd-tiny" => Ok(Self {
+                name: "ssd-tiny".into(),
+                ..Self::assd_tiny().with_fusion(false).with_attention(false)
+            }),
             _ => Err(ConfigError::UnknownModel(name.to_string())),
         }
+    }
+
+    /// A small ASSD for quick CPU training and tests (not in the paper): the tiny backbone at
+    /// 256 px, maps 32, 16, 8, 4, 2 (6,096 priors), fusion and attention as ASSD.
+    pub fn assd_tiny() -> Self {
+        let extras = extra_pairs(&[(64, 128, 3, 2, 1), (64, 128, 3, 2, 1), (64, 128, 3, 1, 0)]);
+        let sizes = [20.48, 51.2, 97.28, 143.36, 189.44, 235.52];
+        let steps = [8.0, 16.0, 32.0, 64.0, 128.0];
+        let ars: [&[f64]; 5] = [&[2.0], &[2.0, 3.0], &[2.0, 3.0], &[2.0], &[2.0]];
+        Self::new(
+            "assd-tiny".into(),
+            BackboneKind::Tiny,
+            256,
+            extras,
+            ssd_scales(&sizes, &steps, &ars),
+        )
+        .with_extras_batch_norm(false)
     }
 
     /// The authors' released configuration: ResNet-101, 513 px, 25,844 priors.
@@ -312,6 +344,14 @@ impl AssdConfig {
                 let p3 = check(pool_out_ceil(p2, 2, 2, 0), "pool3")?;
                 let p4 = check(conv_out(p3, 2, 2, 0, 1), "pool4")?;
                 Ok(vec![(512, p3, "conv4_3"), (1024, p4, "conv7")])
+            }
+            BackboneKind::Tiny => {
+                let c = crate::model::TINY_CHANNELS;
+                let p1 = check(conv_out(s, 2, 2, 0, 1), "pool1")?;
+                let p2 = check(conv_out(p1, 2, 2, 0, 1), "pool2")?;
+                let p3 = check(conv_out(p2, 2, 2, 0, 1), "pool3")?;
+                let p4 = check(conv_out(p3, 2, 2, 0, 1), "pool4")?;
+                Ok(vec![(c[3], p3, "conv4"), (c[4], p4, "conv5")])
             }
         }
     }

@@ -6,6 +6,7 @@ mod convert;
 mod detect;
 mod eval;
 mod info;
+mod train;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -44,6 +45,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Average precision on an annotated dataset (VOC07 11-point, VOC all-point, COCO-style).
     Eval(eval::EvalArgs),
+    /// Train or fine-tune on a VOC, COCO or YOLO dataset.
+    Train(train::TrainArgs),
 }
 
 /// `assd gui`.
@@ -83,6 +86,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Info(args) => info::run(args),
         Command::Convert(args) => convert::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Train(args) => train::run(args),
         Command::Bench(args) => bench::run(args),
     }
 }

@@ -111,8 +111,20 @@ pub(crate) fn read_to_string(path: &Path) -> Result<String, DatasetError> {
 }
 
 /// On-disk formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Format {
+    #[default]
     Auto,
     Voc,
     Coco,

@@ -5,7 +5,8 @@ use burn::store::ModuleSnapshot;
 
 use super::{
     AttentionUnit, AttentionUnitConfig, ExtraBlock, ExtraBlockConfig, Fusion, FusionConfig,
-    MultiboxHeads, MultiboxHeadsConfig, ResNet101, ResNet101Config, Vgg16, Vgg16Config,
+    MultiboxHeads, MultiboxHeadsConfig, ResNet101, ResNet101Config, TinyBackbone,
+    TinyBackboneConfig, Vgg16, Vgg16Config,
 };
 use crate::config::{AssdConfig, BackboneKind, ConfigError};
 
@@ -14,6 +15,7 @@ use crate::config::{AssdConfig, BackboneKind, ConfigError};
 pub enum Backbone {
     ResNet101(ResNet101),
     Vgg16(Vgg16),
+    Tiny(TinyBackbone),
 }
 
 impl Backbone {
@@ -22,6 +24,7 @@ impl Backbone {
         match self {
             Backbone::ResNet101(net) => net.forward(x).into(),
             Backbone::Vgg16(net) => net.forward(x).into(),
+            Backbone::Tiny(net) => net.forward(x).into(),
         }
     }
 }
@@ -60,10 +63,12 @@ impl AssdConfig {
         let backbone = match self.backbone {
             BackboneKind::ResNet101 => Backbone::ResNet101(ResNet101Config::new().init(device)),
             BackboneKind::Vgg16 => Backbone::Vgg16(Vgg16Config::new().init(device)),
+            BackboneKind::Tiny => Backbone::Tiny(TinyBackboneConfig::new().init(device)),
         };
         let mut in_channels = match self.backbone {
             BackboneKind::ResNet101 => 2048,
             BackboneKind::Vgg16 => 1024,
+            BackboneKind::Tiny => crate::model::TINY_CHANNELS[4],
         };
         let extras = self
             .extras
@@ -111,13 +116,19 @@ impl AssdConfig {
     pub fn fusion_inputs(&self) -> [usize; 3] {
         match self.backbone {
             BackboneKind::ResNet101 => [512, 1024, 2048],
-            BackboneKind::Vgg16 => {
+            BackboneKind::Vgg16 | BackboneKind::Tiny => {
                 let first_extra = self
                     .extras
                     .iter()
                     .find(|e| e.source)
                     .map_or(512, |e| e.out_channels);
-                [512, 1024, first_extra]
+                match self.backbone {
+                    BackboneKind::Tiny => {
+                        let c = crate::model::TINY_CHANNELS;
+                        [c[3], c[4], first_extra]
+                    }
+                    _ => [512, 1024, first_extra],
+                }
             }
         }
     }

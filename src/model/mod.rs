@@ -9,6 +9,7 @@ mod fusion;
 mod heads;
 mod l2norm;
 mod resnet;
+mod tiny;
 mod upsample;
 mod vgg;
 
@@ -21,6 +22,7 @@ pub use fusion::{Fusion, FusionConfig};
 pub use heads::{MultiboxHeads, MultiboxHeadsConfig};
 pub use l2norm::{L2Norm, L2NormConfig};
 pub use resnet::{ResNet101, ResNet101Config};
+pub use tiny::{TINY_CHANNELS, TinyBackbone, TinyBackboneConfig};
 pub use upsample::{bilinear_align_corners, interpolation_matrix};
 pub use vgg::{Vgg16, Vgg16Config};
 

@@ -2,8 +2,14 @@
 //! their augmentation (with its known bugs fixed).
 
 pub mod augment;
+pub mod data;
 pub mod loss;
 pub mod matching;
+pub mod schedule;
+pub mod trainer;
 
 pub use loss::{MultiboxLoss, MultiboxLossConfig};
 pub use matching::{MatchTargets, iou_matrix, match_priors, point_form};
+pub use trainer::{
+    EpochReport, StepReport, TrainConfig, TrainError, TrainObserver, TrainSummary, train,
+};

@@ -1,0 +1,186 @@
+//! `assd train`: train or fine-tune on a dataset, with a progress bar; Ctrl-C saves a
+//! checkpoint and stops.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::{Context, Result};
+use assd::backend::DeviceChoice;
+use assd::dataset::Format;
+use assd::train::{EpochReport, StepReport, TrainConfig, TrainObserver, train};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Dataset: a VOC root, a COCO instances JSON or a YOLO root.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Network preset (assd513, assd300, ssd300, assd-tiny, ssd-tiny, …).
+    #[arg(long)]
+    model: Option<String>,
+    /// Run folder: config.json, last/best checkpoints, metrics.csv, state.json.
+    #[arg(long)]
+    out: PathBuf,
+    /// Attention units on or off (overrides the preset; the paper's ablation).
+    #[arg(long)]
+    attention: Option<bool>,
+    /// Semantic fusion on or off (overrides the preset).
+    #[arg(long)]
+    fusion: Option<bool>,
+    /// A JSON or TOML file of training settings; the flags below override it.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    #[arg(long)]
+    epochs: Option<usize>,
+    #[arg(long)]
+    max_steps: Option<usize>,
+    #[arg(long)]
+    batch_size: Option<usize>,
+    #[arg(long)]
+    lr: Option<f64>,
+    #[arg(long)]
+    warmup_steps: Option<usize>,
+    /// Initial weights (same configuration and classes).
+    #[arg(long)]
+    weights: Option<PathBuf>,
+    #[arg(long)]
+    train_split: Option<String>,
+    #[arg(long)]
+    val_split: Option<String>,
+    /// Keep the backbone fixed.
+    #[arg(long)]
+    freeze_backbone: bool,
+    /// No augmentation.
+    #[arg(long)]
+    no_augment: bool,
+    #[arg(long)]
+    seed: Option<u64>,
+    #[arg(long, value_enum)]
+    device: Option<DeviceChoice>,
+    /// Continue from <out>/last.safetensors and <out>/state.json.
+    #[arg(long)]
+    resume: bool,
+}
+
+struct Progress {
+    bar: ProgressBar,
+    stop: Arc<AtomicBool>,
+}
+
+impl TrainObserver for Progress {
+    fn step(&mut self, r: &StepReport) {
+        self.bar.set_length(r.total_steps as u64);
+        self.bar.set_position(r.step as u64);
+        self.bar.set_message(format!(
+            "epoch {} loss {:.3} (loc {:.3} conf {:.3}) lr {:.2e} {:.1} img/s",
+            r.epoch + 1,
+            r.loss,
+            r.loss_l,
+            r.loss_c,
+            r.lr,
+            r.images_per_sec
+        ));
+    }
+
+    fn epoch(&mut self, r: &EpochReport) {
+        let val = r.validation.as_ref().map_or(String::new(), |v| {
+            format!(
+                ", val mAP VOC07 {:.4} / VOC all {:.4} / .5:.95 {:.4}",
+                v.map_voc07, v.map_voc_all, v.map_coco
+            )
+        });
+        self.bar.println(format!(
+            "epoch {} (step {}): mean loss {:.4}{val}; saved {}",
+            r.epoch,
+            r.step,
+            r.mean_loss,
+            r.checkpoint.display()
+        ));
+    }
+
+    fn note(&mut self, message: &str) {
+        self.bar.println(message);
+    }
+
+    fn should_stop(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+}
+
+pub fn run(args: TrainArgs) -> Result<ExitCode> {
+    let mut config = match &args.config {
+        Some(path) => TrainConfig::from_file(path)?,
+        None => TrainConfig::default(),
+    };
+    if let Some(v) = args.data {
+        config.data = v;
+    }
+    if let Some(v) = args.format {
+        config.format = v;
+    }
+    if let Some(v) = args.model {
+        config.model = v;
+    }
+    macro_rules! set {
+        ($($field:ident),*) => {$(if let Some(v) = args.$field { config.$field = v; })*};
+    }
+    set!(epochs, batch_size, lr, warmup_steps, seed, device);
+    if args.attention.is_some() {
+        config.attention = args.attention;
+    }
+    if args.fusion.is_some() {
+        config.fusion = args.fusion;
+    }
+    if args.max_steps.is_some() {
+        config.max_steps = args.max_steps;
+    }
+    if args.weights.is_some() {
+        config.weights = args.weights;
+    }
+    if args.train_split.is_some() {
+        config.train_split = args.train_split;
+    }
+    if args.val_split.is_some() {
+        config.val_split = args.val_split;
+    }
+    config.freeze_backbone |= args.freeze_backbone;
+    if args.no_augment {
+        config.augment = None;
+    }
+    if config.data.as_os_str().is_empty() {
+        anyhow::bail!("no dataset: pass --data <PATH> or set \"data\" in --config");
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed))
+        .context("installing the Ctrl-C handler")?;
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut progress = Progress { bar, stop };
+    let summary = train(&config, &args.out, args.resume, &mut progress)?;
+    progress.bar.finish_and_clear();
+    println!(
+        "{} after {} steps ({} epochs): last {}{}",
+        if summary.stopped_early {
+            "stopped (Ctrl-C)"
+        } else {
+            "done"
+        },
+        summary.steps,
+        summary.epochs,
+        summary.last.display(),
+        summary
+            .best
+            .as_ref()
+            .map_or(String::new(), |b| format!(", best {}", b.display()))
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,511 @@
+//! The training loop: SGD with momentum and weight decay, warm-up and a schedule, per-epoch
+//! checkpoints, validation mAP, `metrics.csv`, resume, and a clean stop on request.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use burn::optim::decay::WeightDecayConfig;
+use burn::optim::momentum::MomentumConfig;
+use burn::optim::{GradientsParams, SgdConfig};
+use burn::prelude::*;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
+
+use super::augment::AugmentConfig;
+use super::data::BatchMaker;
+use super::loss::MultiboxLossConfig;
+use super::schedule::{Schedule, learning_rate};
+use crate::backend::{DeviceChoice, select_device};
+use crate::config::AssdConfig;
+use crate::dataset::{Dataset, Format};
+use crate::detect::DetectConfig;
+use crate::eval::{ImagePredictions, Report, evaluate};
+use crate::fsutil::write_atomic;
+use crate::inference::Detector;
+use crate::model::Assd;
+use crate::preprocess::{PreprocessConfig, load_image};
+use crate::weights::{load_model, save_model};
+
+/// Everything a run needs; written to `<out>/config.json`. Every field has a default, so a
+/// config file only names what it changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainConfig {
+    /// Network preset (`assd513`, `assd300`, `ssd300`, `assd-tiny`, …).
+    pub model: String,
+    /// Override the preset's attention units (the paper's Table 3 ablation).
+    pub attention: Option<bool>,
+    /// Override the preset's semantic fusion block.
+    pub fusion: Option<bool>,
+    /// Dataset root or COCO instances file.
+    pub data: PathBuf,
+    pub format: Format,
+    /// Training split (VOC image set / YOLO sub-folder); default `trainval`, else `train`,
+    /// else everything.
+    pub train_split: Option<String>,
+    /// Validation split for the per-epoch mAP and the best model; default `test`, else `val`.
+    pub val_split: Option<String>,
+    /// COCO image folder.
+    pub images: Option<PathBuf>,
+    /// Initial weights (same configuration and class count).
+    pub weights: Option<PathBuf>,
+    pub epochs: usize,
+    /// Stop after this many steps (whatever the epoch).
+    pub max_steps: Option<usize>,
+    pub batch_size: usize,
+    pub lr: f64,
+    pub momentum: f64,
+    pub weight_decay: f64,
+    pub warmup_steps: usize,
+    pub schedule: Schedule,
+    /// Keep the backbone's weights fixed (train extras, fusion, attention and heads).
+    pub freeze_backbone: bool,
+    /// `None`: no augmentation.
+    pub augment: Option<AugmentConfig>,
+    pub seed: u64,
+    pub device: DeviceChoice,
+    /// Validate every this many epochs (0: never).
+    pub eval_every: usize,
+    /// Validate on at most this many images.
+    pub eval_limit: Option<usize>,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            model: "assd-tiny".into(),
+            attention: None,
+            fusion: None,
+            data: PathBuf::new(),
+            format: Format::Auto,
+            train_split: None,
+            val_split: None,
+            images: None,
+            weights: None,
+            epochs: 10,
+            max_steps: None,
+            batch_size: 8,
+            lr: 1e-3,
+            momentum: 0.9,
+            weight_decay: 5e-4,
+            warmup_steps: 100,
+            schedule: Schedule::default(),
+            freeze_backbone: false,
+            augment: Some(AugmentConfig::default()),
+            seed: 0,
+            device: DeviceChoice::Auto,
+            eval_every: 1,
+            eval_limit: None,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Reads a JSON or TOML file (by extension).
+    pub fn from_file(path: &Path) -> Result<Self, TrainError> {
+        let text = std::fs::read_to_string(path).map_err(|e| TrainError::Config {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let parsed = if path.extension().is_some_and(|e| e == "toml") {
+            toml::from_str(&text).map_err(|e| e.to_string())
+        } else {
+            serde_json::from_str(&text).map_err(|e| e.to_string())
+        };
+        parsed.map_err(|message| TrainError::Config {
+            path: path.to_path_buf(),
+            message,
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    #[error("{path}: {message}")]
+    Config { path: PathBuf, message: String },
+    #[error(transparent)]
+    Dataset(#[from] crate::dataset::DatasetError),
+    #[error(transparent)]
+    Model(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Weights(#[from] crate::weights::WeightsError),
+    #[error(transparent)]
+    Backend(#[from] crate::backend::BackendError),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Progress after one optimisation step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepReport {
+    pub epoch: usize,
+    pub step: usize,
+    pub total_steps: usize,
+    pub loss: f32,
+    pub loss_l: f32,
+    pub loss_c: f32,
+    pub lr: f64,
+    pub images_per_sec: f64,
+}
+
+/// After an epoch (and its validation).
+#[derive(Debug, Clone)]
+pub struct EpochReport {
+    pub epoch: usize,
+    pub step: usize,
+    pub mean_loss: f32,
+    pub validation: Option<Report>,
+    pub checkpoint: PathBuf,
+}
+
+/// Where a run reports to, and how it is told to stop.
+pub trait TrainObserver {
+    fn step(&mut self, report: &StepReport);
+    fn epoch(&mut self, report: &EpochReport);
+    /// Something the user should know (a skipped image, a saved checkpoint).
+    fn note(&mut self, message: &str);
+    /// Checked after every step: true saves a checkpoint and ends the run.
+    fn should_stop(&self) -> bool;
+}
+
+/// Where a run resumes from (`<out>/state.json`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct RunState {
+    epoch: usize,
+    step: usize,
+    best_score: Option<f64>,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone)]
+pub struct TrainSummary {
+    pub steps: usize,
+    pub epochs: usize,
+    pub last: PathBuf,
+    pub best: Option<PathBuf>,
+    pub stopped_early: bool,
+    /// Per step: (step, loss).
+    pub losses: Vec<(usize, f32)>,
+}
+
+fn default_split(dataset: &Path, candidates: &[&str]) -> Option<String> {
+    candidates
+        .iter()
+        .find(|s| {
+            dataset
+                .join("ImageSets/Main")
+                .join(format!("{s}.txt"))
+                .is_file()
+                || dataset.join("images").join(s).is_dir()
+        })
+        .map(|s| s.to_string())
+}
+
+/// Loads the training and validation sets named by `config`.
+pub fn load_datasets(config: &TrainConfig) -> Result<(Dataset, Option<Dataset>), TrainError> {
+    let train_split = config
+        .train_split
+        .clone()
+        .or_else(|| default_split(&config.data, &["trainval", "train"]));
+    let val_split = config
+        .val_split
+        .clone()
+        .or_else(|| default_split(&config.data, &["test", "val"]));
+    let open = |split: Option<&str>| {
+        crate::dataset::open(&config.data, config.format, split, config.images.as_deref())
+    };
+    let train = open(train_split.as_deref())?;
+    let val = match &val_split {
+        Some(s) if Some(s) != train_split.as_ref() => Some(open(Some(s))?),
+        _ => None,
+    };
+    Ok((train, val))
+}
+
+/// mAP of `model` on `dataset` at the authors' evaluation setting.
+pub fn validate(
+    model: &Assd,
+    device: &Device,
+    dataset: &Dataset,
+    limit: Option<usize>,
+) -> Result<Report, TrainError> {
+    let detector = Detector::new(model.clone(), device.clone())?;
+    let config = DetectConfig {
+        conf_thresh: 0.01,
+        nms_thresh: 0.45,
+        top_k: 200,
+        class_agnostic: false,
+    };
+    let mut subset = dataset.clone();
+    if let Some(n) = limit {
+        subset.samples.truncate(n);
+    }
+    let mut predictions = Vec::with_capacity(subset.samples.len());
+    for sample in &subset.samples {
+        let image = load_image(&sample.image).map_err(|e| TrainError::Other(e.to_string()))?;
+        let inference = detector.infer(&image);
+        let boxes = detector
+            .detections(&inference, &config)
+            .into_iter()
+            .map(|d| (d.class_id - 1, d.score, d.bbox))
+            .collect();
+        predictions.push(ImagePredictions { boxes });
+    }
+    Ok(evaluate(&subset, &predictions))
+}
+
+/// Trains per `config`, writing into `out`; resumes from `out/last.safetensors` when `resume`.
+pub fn train(
+    config: &TrainConfig,
+    out: &Path,
+    resume: bool,
+    observer: &mut dyn TrainObserver,
+) -> Result<TrainSummary, TrainError> {
+    let io = |e: std::io::Error| TrainError::Other(format!("{}: {e}", out.display()));
+    std::fs::create_dir_all(out).map_err(io)?;
+    write_atomic(
+        &out.join("config.json"),
+        &serde_json::to_vec_pretty(config).map_err(|e| TrainError::Other(e.to_string()))?,
+    )
+    .map_err(io)?;
+    let (train_set, val_set) = load_datasets(config)?;
+    if train_set.samples.is_empty() {
+        return Err(TrainError::Other("the training split has no images".into()));
+    }
+    let mut model_config =
+        AssdConfig::preset(&config.model)?.with_num_classes(train_set.classes.len() + 1);
+    if let Some(on) = config.attention {
+        model_config.attention = on;
+    }
+    if let Some(on) = config.fusion {
+        model_config.fusion = on;
+    }
+    let selected = select_device(config.device)?;
+    if let Some(notice) = &selected.fallback_notice {
+        observer.note(notice);
+    }
+    let inner = selected.device.clone();
+    let device = inner.clone().autodiff();
+    let (last, state_path) = (out.join("last.safetensors"), out.join("state.json"));
+    let mut state = RunState::default();
+    let mut model = if resume && last.is_file() {
+        if let Ok(text) = std::fs::read_to_string(&state_path) {
+            state = serde_json::from_str(&text).unwrap_or_default();
+        }
+        observer.note(&format!(
+            "resuming from {} (epoch {}, step {})",
+            last.display(),
+            state.epoch,
+            state.step
+        ));
+        load_model(&last, Some(model_config.clone()), &device)?
+    } else if let Some(weights) = &config.weights {
+        load_model(weights, Some(model_config.clone()), &device)?
+    } else {
+        model_config.init(&device)?
+    };
+    if config.freeze_backbone {
+        model.backbone = model.backbone.no_grad();
+    }
+    let head = crate::inference::DetectionHead::new(model_config.clone())?;
+    let maker = BatchMaker {
+        samples: Arc::new(train_set.samples.clone()),
+        priors: Arc::new(head.priors.clone()),
+        input_size: model_config.input_size,
+        preprocess: PreprocessConfig::default(),
+        variances: model_config.variances,
+        augment: config.augment,
+        seed: config.seed,
+    };
+    let mut optim = SgdConfig::new()
+        .with_momentum(Some(
+            MomentumConfig::new()
+                .with_momentum(config.momentum)
+                .with_dampening(0.0),
+        ))
+        .with_weight_decay(Some(WeightDecayConfig::new(config.weight_decay as f32)))
+        .init();
+    let loss_fn = MultiboxLossConfig::new();
+    let n = train_set.samples.len();
+    let steps_per_epoch = n.div_ceil(config.batch_size.max(1));
+    let total_steps = config
+        .max_steps
+        .unwrap_or(usize::MAX)
+        .min(steps_per_epoch * config.epochs);
+    let new_metrics = !out.join("metrics.csv").is_file();
+    let mut metrics = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(out.join("metrics.csv"))
+        .map_err(io)?;
+    if new_metrics {
+        writeln!(
+            metrics,
+            "epoch,step,loss,lr,images_per_sec,val_map_voc07,val_map_voc_all,val_map_coco"
+        )
+        .map_err(io)?;
+    }
+    let size = model_config.input_size;
+    let mut step = state.step;
+    let mut losses = Vec::new();
+    let mut best = state.best_score;
+    let mut best_path = None;
+    let mut stopped = false;
+    let mut epoch = state.epoch;
+    while epoch < config.epochs && step < total_steps && !stopped {
+        let mut order: Vec<usize> = (0..n).collect();
+        order.shuffle(&mut StdRng::seed_from_u64(
+            config.seed.wrapping_add(epoch as u64),
+        ));
+        let batches = maker.spawn(order, config.batch_size, epoch as u64);
+        let (mut sum, mut count) = (0.0f32, 0usize);
+        let started = Instant::now();
+        let mut images = 0usize;
+        for batch in batches {
+            let batch = match batch {
+                Ok(b) => b,
+                Err(e) => {
+                    observer.note(&format!("skipped: {e}"));
+                    continue;
+                }
+            };
+            let x = Tensor::<4>::from_data(
+                TensorData::new(batch.input, [batch.size, 3, size, size]),
+                &device,
+            );
+            let output = model.forward(x);
+            let loss = loss_fn.forward(output.loc, output.conf, &batch.targets);
+            let total = loss.total();
+            let values: Vec<f32> = [total.clone(), loss.loc.clone(), loss.conf.clone()]
+                .into_iter()
+                .map(|t| {
+                    crate::inference::tensor_to_vec(t.inner())
+                        .first()
+                        .copied()
+                        .unwrap_or(f32::NAN)
+                })
+                .collect();
+            let grads = GradientsParams::from_grads(total.backward(), &model);
+            let lr = learning_rate(
+                &config.schedule,
+                config.lr,
+                config.warmup_steps,
+                step,
+                total_steps,
+                steps_per_epoch,
+            );
+            model = optim.step(lr, model, grads);
+            step += 1;
+            images += batch.size;
+            sum += values[0];
+            count += 1;
+            losses.push((step, values[0]));
+            observer.step(&StepReport {
+                epoch,
+                step,
+                total_steps,
+                loss: values[0],
+                loss_l: values[1],
+                loss_c: values[2],
+                lr,
+                images_per_sec: images as f64 / started.elapsed().as_secs_f64().max(1e-9),
+            });
+            if !values[0].is_finite() {
+                return Err(TrainError::Other(format!(
+                    "the loss became {} at step {step}: lower the learning rate",
+                    values[0]
+                )));
+            }
+            if observer.should_stop() {
+                stopped = true;
+                break;
+            }
+            if step >= total_steps {
+                break;
+            }
+        }
+        let finished_epoch = !stopped;
+        if finished_epoch {
+            epoch += 1;
+        }
+        save_model(&model, &last)?;
+        let validation = match &val_set {
+            Some(val)
+                if finished_epoch && config.eval_every > 0 && epoch % config.eval_every == 0 =>
+            {
+                Some(validate(&model.valid(), &inner, val, config.eval_limit)?)
+            }
+            _ => None,
+        };
+        // Best: highest validation mAP (VOC all-point), else lowest mean training loss.
+        let mean_loss = if count > 0 {
+            sum / count as f32
+        } else {
+            f32::NAN
+        };
+        let score = match &validation {
+            Some(report) => Some(report.map_voc_all),
+            None if val_set.is_none() && mean_loss.is_finite() => Some(-(mean_loss as f64)),
+            None => None,
+        };
+        if let Some(score) = score
+            && best.is_none_or(|b| score > b)
+        {
+            best = Some(score);
+            let path = out.join("best.safetensors");
+            save_model(&model, &path)?;
+            best_path = Some(path);
+        }
+        state = RunState {
+            epoch,
+            step,
+            best_score: best,
+        };
+        write_atomic(
+            &state_path,
+            &serde_json::to_vec_pretty(&state).map_err(|e| TrainError::Other(e.to_string()))?,
+        )
+        .map_err(io)?;
+        let v = validation.as_ref();
+        writeln!(
+            metrics,
+            "{epoch},{step},{mean_loss},{},{:.3},{},{},{}",
+            learning_rate(
+                &config.schedule,
+                config.lr,
+                config.warmup_steps,
+                step.saturating_sub(1),
+                total_steps,
+                steps_per_epoch
+            ),
+            images as f64 / started.elapsed().as_secs_f64().max(1e-9),
+            v.map_or(String::new(), |r| format!("{:.4}", r.map_voc07)),
+            v.map_or(String::new(), |r| format!("{:.4}", r.map_voc_all)),
+            v.map_or(String::new(), |r| format!("{:.4}", r.map_coco)),
+        )
+        .map_err(io)?;
+        observer.epoch(&EpochReport {
+            epoch,
+            step,
+            mean_loss,
+            validation,
+            checkpoint: last.clone(),
+        });
+    }
+    Ok(TrainSummary {
+        steps: step,
+        epochs: epoch,
+        last,
+        best: best_path.or_else(|| {
+            out.join("best.safetensors")
+                .is_file()
+                .then(|| out.join("best.safetensors"))
+        }),
+        stopped_early: stopped,
+        losses,
+    })
+}

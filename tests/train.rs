@@ -1,0 +1,197 @@
+//! Evidence that training works: a tiny SSD trained for ~100 steps on 16 real BCCD images
+//! (no augmentation) lowers its loss and reaches a mAP well above the untrained network's on
+//! those images; the run folder has what it should, and resuming continues the run.
+
+use std::path::{Path, PathBuf};
+
+use assd::backend::DeviceChoice;
+use assd::config::AssdConfig;
+use assd::train::schedule::Schedule;
+use assd::train::trainer::{load_datasets, validate};
+use assd::train::{EpochReport, StepReport, TrainConfig, TrainObserver, train};
+use burn::prelude::*;
+
+fn bccd() -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/bccd");
+    if path.is_dir() {
+        return Some(path);
+    }
+    if std::env::var("ASSD_REQUIRE_FIXTURES").is_ok_and(|v| v == "1") {
+        panic!("required dataset {} is missing", path.display());
+    }
+    eprintln!("skipping: {} is missing", path.display());
+    None
+}
+
+#[derive(Default)]
+struct Record {
+    losses: Vec<f32>,
+    epochs: Vec<EpochReport>,
+    throughput: f64,
+}
+
+impl TrainObserver for Record {
+    fn step(&mut self, r: &StepReport) {
+        self.losses.push(r.loss);
+        self.throughput = r.images_per_sec;
+    }
+    fn epoch(&mut self, r: &EpochReport) {
+        self.epochs.push(r.clone());
+    }
+    fn note(&mut self, message: &str) {
+        eprintln!("{message}");
+    }
+    fn should_stop(&self) -> bool {
+        false
+    }
+}
+
+fn mean(v: &[f32]) -> f32 {
+    v.iter().sum::<f32>() / v.len() as f32
+}
+
+#[test]
+fn a_tiny_ssd_learns_bccd() {
+    let Some(bccd) = bccd() else { return };
+    // A 16-image VOC root: the same images for training and validation.
+    let root = std::env::temp_dir().join(format!("assd-train-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    for dir in ["Annotations", "JPEGImages", "ImageSets/Main"] {
+        std::fs::create_dir_all(root.join(dir)).unwrap();
+    }
+    let ids: Vec<String> = std::fs::read_to_string(bccd.join("ImageSets/Main/train.txt"))
+        .unwrap()
+        .lines()
+        .take(16)
+        .map(str::to_string)
+        .collect();
+    for id in &ids {
+        for (dir, ext) in [("Annotations", "xml"), ("JPEGImages", "jpg")] {
+            let name = format!("{dir}/{id}.{ext}");
+            std::fs::copy(bccd.join(&name), root.join(&name)).unwrap();
+        }
+    }
+    for split in ["train", "test"] {
+        std::fs::write(
+            root.join(format!("ImageSets/Main/{split}.txt")),
+            ids.join("\n"),
+        )
+        .unwrap();
+    }
+    let epochs = 24;
+    let config = TrainConfig {
+        model: "ssd-tiny".into(),
+        data: root.clone(),
+        train_split: Some("train".into()),
+        val_split: Some("test".into()),
+        epochs,
+        batch_size: 4,
+        lr: 5e-3,
+        warmup_steps: 20,
+        schedule: Schedule::Constant,
+        augment: None,
+        device: DeviceChoice::Cpu,
+        eval_every: epochs,
+        ..TrainConfig::default()
+    };
+
+    // The untrained network, initialised as training starts it.
+    let (_, val) = load_datasets(&config).unwrap();
+    let val = val.expect("a validation split");
+    let device = Device::flex();
+    let untrained = AssdConfig::preset("ssd-tiny")
+        .unwrap()
+        .with_num_classes(4)
+        .init(&device)
+        .unwrap();
+    let before = validate(&untrained, &device, &val, None).unwrap();
+
+    let out = root.join("run");
+    let mut record = Record::default();
+    let summary = train(&config, &out, false, &mut record).unwrap();
+    assert_eq!(summary.steps, epochs * 4);
+    let (first, last) = (
+        mean(&record.losses[..10]),
+        mean(&record.losses[record.losses.len() - 10..]),
+    );
+    let after = record
+        .epochs
+        .last()
+        .and_then(|e| e.validation.clone())
+        .expect("validated at the last epoch");
+    eprintln!(
+        "loss {first:.3} -> {last:.3}; mAP VOC07 {:.4} -> {:.4}, VOC all {:.4} -> {:.4}, .5:.95 {:.4} -> {:.4}; {:.1} images/s",
+        before.map_voc07,
+        after.map_voc07,
+        before.map_voc_all,
+        after.map_voc_all,
+        before.map_coco,
+        after.map_coco,
+        record.throughput
+    );
+    eprint!("{}", after.table());
+    assert!(last < 0.7 * first, "the loss fell: {first} -> {last}");
+    assert!(
+        after.map_voc_all > before.map_voc_all + 0.03,
+        "mAP rose: {} -> {}",
+        before.map_voc_all,
+        after.map_voc_all
+    );
+    for file in [
+        "config.json",
+        "last.safetensors",
+        "best.safetensors",
+        "metrics.csv",
+        "state.json",
+    ] {
+        assert!(out.join(file).is_file(), "{file}");
+    }
+    let metrics = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    assert_eq!(metrics.lines().count(), 1 + epochs);
+
+    // Resume for one more epoch: the step count continues and metrics.csv grows.
+    let more = TrainConfig {
+        epochs: epochs + 1,
+        ..config
+    };
+    let mut record = Record::default();
+    let resumed = train(&more, &out, true, &mut record).unwrap();
+    assert_eq!(resumed.steps, (epochs + 1) * 4);
+    assert_eq!(record.losses.len(), 4);
+    let metrics = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    assert_eq!(metrics.lines().count(), 2 + epochs);
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn config_files_parse_as_json_or_toml_and_name_unknown_fields() {
+    let dir = std::env::temp_dir().join(format!("assd-trainconfig-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let toml = dir.join("run.toml");
+    std::fs::write(
+        &toml,
+        "model = \"assd300\"\nbatch_size = 16\nfreeze_backbone = true\n[schedule]\nkind = \"step\"\nmilestones = [8, 11]\ngamma = 0.1\n",
+    )
+    .unwrap();
+    let c = TrainConfig::from_file(&toml).unwrap();
+    assert_eq!(
+        (c.model.as_str(), c.batch_size, c.freeze_backbone),
+        ("assd300", 16, true)
+    );
+    assert_eq!(
+        c.schedule,
+        Schedule::Step {
+            milestones: vec![8, 11],
+            gamma: 0.1
+        }
+    );
+    assert_eq!(c.momentum, 0.9, "unnamed fields keep their defaults");
+    let json = dir.join("run.json");
+    std::fs::write(&json, r#"{"model": "ssd300", "batchsize": 4}"#).unwrap();
+    let message = TrainConfig::from_file(&json).unwrap_err().to_string();
+    assert!(
+        message.contains("run.json") && message.contains("batchsize"),
+        "{message}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
