@@ -50,11 +50,9 @@ fn mean(v: &[f32]) -> f32 {
     v.iter().sum::<f32>() / v.len() as f32
 }
 
-#[test]
-fn a_tiny_ssd_learns_bccd() {
-    let Some(bccd) = bccd() else { return };
-    // A 16-image VOC root: the same images for training and validation.
-    let root = std::env::temp_dir().join(format!("assd-train-{}", std::process::id()));
+/// A VOC root with the first `n` BCCD training images, listed as both `train` and `test`.
+fn bccd_subset(bccd: &Path, n: usize, name: &str) -> PathBuf {
+    let root = std::env::temp_dir().join(format!("assd-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
     for dir in ["Annotations", "JPEGImages", "ImageSets/Main"] {
         std::fs::create_dir_all(root.join(dir)).unwrap();
@@ -62,7 +60,7 @@ fn a_tiny_ssd_learns_bccd() {
     let ids: Vec<String> = std::fs::read_to_string(bccd.join("ImageSets/Main/train.txt"))
         .unwrap()
         .lines()
-        .take(16)
+        .take(n)
         .map(str::to_string)
         .collect();
     for id in &ids {
@@ -78,6 +76,77 @@ fn a_tiny_ssd_learns_bccd() {
         )
         .unwrap();
     }
+    root
+}
+
+#[test]
+fn fine_tuning_keeps_every_layer_but_the_class_heads() {
+    let Some(bccd) = bccd() else { return };
+    let root = bccd_subset(&bccd, 2, "finetune");
+    // A 21-class (VOC) assd-tiny checkpoint as the starting point for 3 BCCD classes.
+    let device = Device::flex();
+    let voc = AssdConfig::preset("assd-tiny")
+        .unwrap()
+        .init(&device)
+        .unwrap();
+    let weights = root.join("voc.safetensors");
+    assd::weights::save_model(&voc, &weights).unwrap();
+    let config = TrainConfig {
+        data: root.clone(),
+        train_split: Some("train".into()),
+        val_split: Some("test".into()),
+        weights: Some(weights.clone()),
+        max_steps: Some(1),
+        batch_size: 2,
+        augment: None,
+        device: DeviceChoice::Cpu,
+        eval_every: 0,
+        ..TrainConfig::default()
+    };
+    let mut record = Record::default();
+    let summary = train(&config, &root.join("run"), false, &mut record).unwrap();
+    assert_eq!(summary.steps, 1);
+    let tuned = assd::weights::load_model(&summary.last, None, &device).unwrap();
+    assert_eq!(tuned.config.num_classes, 4);
+    // One small SGD step moves weights only slightly: the backbone starts from the
+    // checkpoint (a fresh init would differ completely).
+    let first = |m: &assd::model::Assd| match &m.backbone {
+        assd::model::Backbone::Tiny(t) => t.convs[0]
+            .weight
+            .val()
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap(),
+        _ => unreachable!("assd-tiny has the tiny backbone"),
+    };
+    let (a, b) = (first(&voc), first(&tuned));
+    let diff = a
+        .iter()
+        .zip(&b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0f32, f32::max);
+    assert!(diff < 1e-2, "backbone moved by {diff}");
+    // Another architecture is refused, naming both.
+    let ssd = AssdConfig::preset("ssd-tiny")
+        .unwrap()
+        .init(&device)
+        .unwrap();
+    assd::weights::save_model(&ssd, &weights).unwrap();
+    let message = train(&config, &root.join("run2"), false, &mut Record::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("ssd-tiny") && message.contains("assd-tiny"),
+        "{message}"
+    );
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn a_tiny_ssd_learns_bccd() {
+    let Some(bccd) = bccd() else { return };
+    // A 16-image VOC root: the same images for training and validation.
+    let root = bccd_subset(&bccd, 16, "train");
     let epochs = 24;
     let config = TrainConfig {
         model: "ssd-tiny".into(),

@@ -45,6 +45,9 @@ pub struct TrainArgs {
     lr: Option<f64>,
     #[arg(long)]
     warmup_steps: Option<usize>,
+    /// Clip gradients to this L2 norm per parameter.
+    #[arg(long)]
+    grad_clip: Option<f32>,
     /// Initial weights (same configuration and classes).
     #[arg(long)]
     weights: Option<PathBuf>,
@@ -72,6 +75,18 @@ struct Progress {
     stop: Arc<AtomicBool>,
 }
 
+impl Progress {
+    /// Above the bar on a terminal; plain lines when the output is a log file (the bar is
+    /// hidden there, and so would be its `println`).
+    fn line(&self, text: String) {
+        if self.bar.is_hidden() {
+            eprintln!("{text}");
+        } else {
+            self.bar.println(text);
+        }
+    }
+}
+
 impl TrainObserver for Progress {
     fn step(&mut self, r: &StepReport) {
         self.bar.set_length(r.total_steps as u64);
@@ -94,7 +109,7 @@ impl TrainObserver for Progress {
                 v.map_voc07, v.map_voc_all, v.map_coco
             )
         });
-        self.bar.println(format!(
+        self.line(format!(
             "epoch {} (step {}): mean loss {:.4}{val}; saved {}",
             r.epoch,
             r.step,
@@ -104,7 +119,7 @@ impl TrainObserver for Progress {
     }
 
     fn note(&mut self, message: &str) {
-        self.bar.println(message);
+        self.line(message.to_string());
     }
 
     fn should_stop(&self) -> bool {
@@ -135,6 +150,9 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
     }
     if args.fusion.is_some() {
         config.fusion = args.fusion;
+    }
+    if args.grad_clip.is_some() {
+        config.grad_clip = args.grad_clip;
     }
     if args.max_steps.is_some() {
         config.max_steps = args.max_steps;

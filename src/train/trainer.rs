@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
+use burn::grad_clipping::GradientClippingConfig;
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{GradientsParams, SgdConfig};
@@ -62,6 +63,8 @@ pub struct TrainConfig {
     pub weight_decay: f64,
     pub warmup_steps: usize,
     pub schedule: Schedule,
+    /// Clip each parameter's gradient to this L2 norm (`None`: no clipping, as the authors).
+    pub grad_clip: Option<f32>,
     /// Keep the backbone's weights fixed (train extras, fusion, attention and heads).
     pub freeze_backbone: bool,
     /// `None`: no augmentation.
@@ -94,6 +97,7 @@ impl Default for TrainConfig {
             weight_decay: 5e-4,
             warmup_steps: 100,
             schedule: Schedule::default(),
+            grad_clip: None,
             freeze_backbone: false,
             augment: Some(AugmentConfig::default()),
             seed: 0,
@@ -258,6 +262,40 @@ pub fn validate(
     Ok(evaluate(&subset, &predictions))
 }
 
+/// Starts from `source`'s weights for `target`: everything when the configurations agree;
+/// with another class count (fine-tuning a VOC model on new classes), every layer but the
+/// class-score heads, which start fresh.
+pub fn adopt_weights(
+    source: Assd,
+    target: &AssdConfig,
+    device: &Device,
+    observer: &mut dyn TrainObserver,
+) -> Result<Assd, TrainError> {
+    let mut same = source.config.clone();
+    same.num_classes = target.num_classes;
+    same.name.clone_from(&target.name);
+    if same != *target {
+        return Err(TrainError::Other(format!(
+            "the initial weights are a {} network, not {} (only the class count may differ)",
+            source.config.name, target.name
+        )));
+    }
+    if source.config.num_classes == target.num_classes {
+        return Ok(source);
+    }
+    observer.note(&format!(
+        "initial weights have {} classes, the data {}: class-score heads start fresh",
+        source.config.num_classes, target.num_classes
+    ));
+    let mut model = target.init(device)?;
+    model.backbone = source.backbone;
+    model.extras = source.extras;
+    model.fusion = source.fusion;
+    model.attention = source.attention;
+    model.heads.loc = source.heads.loc;
+    Ok(model)
+}
+
 /// Trains per `config`, writing into `out`; resumes from `out/last.safetensors` when `resume`.
 pub fn train(
     config: &TrainConfig,
@@ -304,7 +342,8 @@ pub fn train(
         ));
         load_model(&last, Some(model_config.clone()), &device)?
     } else if let Some(weights) = &config.weights {
-        load_model(weights, Some(model_config.clone()), &device)?
+        let source = load_model(weights, None, &device)?;
+        adopt_weights(source, &model_config, &device, observer)?
     } else {
         model_config.init(&device)?
     };
@@ -328,6 +367,7 @@ pub fn train(
                 .with_dampening(0.0),
         ))
         .with_weight_decay(Some(WeightDecayConfig::new(config.weight_decay as f32)))
+        .with_gradient_clipping(config.grad_clip.map(GradientClippingConfig::Norm))
         .init();
     let loss_fn = MultiboxLossConfig::new();
     let n = train_set.samples.len();
