@@ -289,3 +289,48 @@ fn malformed_files_name_the_file_and_the_line_or_field() {
         "{message}"
     );
 }
+
+#[test]
+fn annotations_written_as_voc_read_back_the_same() {
+    let Some(root) = bccd() else { return };
+    let dataset = VocReader::new(&root, Some("val")).read().unwrap();
+    let dir = temp_dir("voc-write");
+    let mut classes = dataset.classes.clone();
+    for sample in dataset.samples.iter().take(10) {
+        let stem = sample
+            .image
+            .file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let path = dir.join(format!("{stem}.xml"));
+        assd::dataset::write_annotation(&path, sample, &dataset.classes).unwrap();
+        let back = assd::dataset::read_annotation(&path, &sample.image, &mut classes).unwrap();
+        assert_eq!(&back, sample);
+    }
+    assert_eq!(classes, dataset.classes, "no new classes appeared");
+    // Names needing escapes, fractional corners and a new class survive the round trip.
+    let sample = assd::dataset::Sample {
+        image: dir.join("a.jpg"),
+        width: 50,
+        height: 40,
+        objects: vec![assd::dataset::Object {
+            class: 1,
+            bbox: [1.5, 2.0, 30.25, 39.0],
+            difficult: true,
+        }],
+    };
+    let names = vec!["cell".to_string(), "R&D <cell>".to_string()];
+    let path = dir.join("a.xml");
+    assd::dataset::write_annotation(&path, &sample, &names).unwrap();
+    let mut classes = vec!["cell".to_string()];
+    let back = assd::dataset::read_annotation(&path, &sample.image, &mut classes).unwrap();
+    assert_eq!(classes, names);
+    assert_eq!(back, sample);
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        11,
+        "no temporary files left"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

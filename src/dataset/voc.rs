@@ -199,6 +199,111 @@ fn parse(path: &Path, text: &str, image_dir: &Path) -> Result<Parsed, DatasetErr
     })
 }
 
+/// XML text with `&`, `<`, `>`, `"` and `'` escaped.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
+}
+
+/// One image's annotation in VOC XML (1-based corners, as VOC and labelImg write them).
+pub fn annotation_xml(sample: &Sample, classes: &[String]) -> String {
+    let file = sample
+        .image
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let folder = sample
+        .image
+        .parent()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut xml = format!(
+        "<annotation>\n\t<folder>{}</folder>\n\t<filename>{}</filename>\n\t<size>\n\t\t<width>{}</width>\n\t\t<height>{}</height>\n\t\t<depth>3</depth>\n\t</size>\n\t<segmented>0</segmented>\n",
+        escape(&folder),
+        escape(&file),
+        sample.width,
+        sample.height
+    );
+    for o in &sample.objects {
+        let name = classes.get(o.class).map_or("unknown", String::as_str);
+        let [x1, y1, x2, y2] = o.bbox.map(|v| v + 1.0);
+        xml += &format!(
+            "\t<object>\n\t\t<name>{}</name>\n\t\t<pose>Unspecified</pose>\n\t\t<truncated>0</truncated>\n\t\t<difficult>{}</difficult>\n\t\t<bndbox>\n\t\t\t<xmin>{}</xmin>\n\t\t\t<ymin>{}</ymin>\n\t\t\t<xmax>{}</xmax>\n\t\t\t<ymax>{}</ymax>\n\t\t</bndbox>\n\t</object>\n",
+            escape(name),
+            u8::from(o.difficult),
+            trim(x1),
+            trim(y1),
+            trim(x2),
+            trim(y2)
+        );
+    }
+    xml + "</annotation>\n"
+}
+
+/// Whole pixels without a fraction, else up to 2 decimals.
+fn trim(v: f32) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// Writes `sample`'s annotation to `path` atomically (temp file + rename): a crash never
+/// leaves a half-written file, and the previous version stays until the new one is complete.
+pub fn write_annotation(
+    path: &Path,
+    sample: &Sample,
+    classes: &[String],
+) -> Result<(), DatasetError> {
+    crate::fsutil::write_atomic(path, annotation_xml(sample, classes).as_bytes()).map_err(
+        |source| DatasetError::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+    )
+}
+
+/// Reads one annotation file against `classes` (names not in it are added at the end): what
+/// an annotation editor loads for an image.
+pub fn read_annotation(
+    path: &Path,
+    image: &Path,
+    classes: &mut Vec<String>,
+) -> Result<Sample, DatasetError> {
+    let text = read_to_string(path)?;
+    let image_dir = image.parent().unwrap_or(Path::new("."));
+    let parsed = parse(path, &text, image_dir)?;
+    let objects = parsed
+        .objects
+        .into_iter()
+        .map(|(name, bbox, difficult, _)| {
+            let class = match classes.iter().position(|c| *c == name) {
+                Some(i) => i,
+                None => {
+                    classes.push(name);
+                    classes.len() - 1
+                }
+            };
+            Object {
+                class,
+                bbox,
+                difficult,
+            }
+        })
+        .collect();
+    Ok(Sample {
+        image: image.to_path_buf(),
+        width: parsed.width,
+        height: parsed.height,
+        objects,
+    })
+}
+
 impl DatasetReader for VocReader {
     fn read(&self) -> Result<Dataset, DatasetError> {
         let image_dir = self.root.join("JPEGImages");
