@@ -266,3 +266,126 @@ fn open_filter_click_and_read_attention() {
     assert!(h.query_by_label_contains("Cannot show").is_some());
     let _ = std::fs::remove_dir_all(Path::new(&dir));
 }
+
+/// Drags from image pixel `from` to `to` with the primary button.
+fn drag_pixels(h: &mut Harness<'_, AssdApp>, from: [f32; 2], to: [f32; 2]) {
+    let rect = h.state().image_rect().expect("the image is drawn");
+    let zoom = rect.width() / 500.0;
+    let at = |[x, y]: [f32; 2]| rect.min + egui::vec2(x * zoom, y * zoom);
+    h.hover_at(at(from));
+    h.run_steps(1);
+    h.event(egui::Event::PointerButton {
+        pos: at(from),
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.run_steps(1);
+    for k in 1..=5 {
+        let t = k as f32 / 5.0;
+        h.hover_at(at([
+            from[0] + (to[0] - from[0]) * t,
+            from[1] + (to[1] - from[1]) * t,
+        ]));
+        h.run_steps(1);
+    }
+    h.event(egui::Event::PointerButton {
+        pos: at(to),
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.run_steps(2);
+}
+
+#[test]
+fn labels_are_drawn_edited_saved_and_autosaved() {
+    let (Some(weights), Some(image)) = (
+        shared_fixture("assd513/assd513_voc_fp16.pth"),
+        shared_fixture("assd513/test_image.jpg"),
+    ) else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("assd-labels-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(&image, dir.join("a.jpg")).unwrap();
+    std::fs::copy(&image, dir.join("b.jpg")).unwrap();
+    let mut h = harness(AppOptions {
+        path: Some(dir.clone()),
+        weights: Some(weights),
+        device: DeviceChoice::Cpu,
+        fresh_settings: true,
+        ..Default::default()
+    });
+    wait_idle(&mut h);
+    h.get_by_label("Edit labels").click();
+    h.run_steps(2);
+
+    // W, then a drag draws a box of the current class.
+    assert!(
+        h.query_by_label("Class of new boxes:").is_some(),
+        "annotating"
+    );
+    h.key_press(egui::Key::W);
+    h.run_steps(1);
+    assert!(
+        h.query_by_label("Drag on the image to draw the new box.")
+            .is_some(),
+        "W arms a new box"
+    );
+    drag_pixels(&mut h, [100.0, 120.0], [220.0, 200.0]);
+    let labels = h.state().annotations();
+    assert_eq!(labels.len(), 1, "{labels:?}");
+    for (got, want) in labels[0].bbox.iter().zip([100.0, 120.0, 220.0, 200.0]) {
+        assert!((got - want).abs() < 1.5, "{:?}", labels[0].bbox);
+    }
+    assert!(h.query_by_label("1 labels (unsaved)").is_some());
+
+    // Dragging inside moves it (same size).
+    drag_pixels(&mut h, [150.0, 150.0], [170.0, 140.0]);
+    let moved = h.state().annotations()[0].bbox;
+    assert!(
+        (moved[0] - 120.0).abs() < 1.5 && (moved[1] - 110.0).abs() < 1.5,
+        "{moved:?}"
+    );
+    assert!(((moved[2] - moved[0]) - 120.0).abs() < 0.01);
+
+    // Ctrl+S writes VOC XML beside the image.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    h.run_steps(2);
+    let xml = dir.join("a.xml");
+    let mut classes = Vec::new();
+    let saved = assd::dataset::read_annotation(&xml, &dir.join("a.jpg"), &mut classes).unwrap();
+    assert_eq!(saved.objects.len(), 1);
+    assert_eq!(classes, ["object"]);
+
+    // Del removes the selected box; moving to the next image auto-saves that.
+    h.key_press(egui::Key::Delete);
+    h.run_steps(1);
+    assert!(h.state().annotations().is_empty());
+    h.key_press(egui::Key::D);
+    wait_idle(&mut h);
+    assert!(h.query_by_label("2 / 2").is_some());
+    let saved = assd::dataset::read_annotation(&xml, &dir.join("a.jpg"), &mut classes).unwrap();
+    assert!(saved.objects.is_empty(), "auto-saved on image change");
+
+    // A detection becomes a label with one click; everything unsaved is written on exit.
+    let first = h.state().visible_detections()[0].clone();
+    h.state_mut().accept_detection(0);
+    let labels = h.state().annotations();
+    assert_eq!(labels.len(), 1);
+    assert_eq!(labels[0].bbox, first.bbox);
+    h.state_mut().save_all_annotations().unwrap();
+    let mut classes = vec!["object".to_string()];
+    let saved =
+        assd::dataset::read_annotation(&dir.join("b.xml"), &dir.join("b.jpg"), &mut classes)
+            .unwrap();
+    assert_eq!(classes[saved.objects[0].class], first.label);
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 4, "images and their XML only: {names:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -134,6 +134,8 @@ pub struct AssdApp {
     pub(super) cameras: Option<Result<Vec<crate::camera::CameraEntry>, crate::camera::CameraError>>,
     /// For repaints and textures from outside the frame callbacks.
     pub(super) repaint: egui::Context,
+    /// The label editor (fine-tuning data).
+    pub(super) annotator: super::annotate::Annotator,
 }
 
 impl AssdApp {
@@ -182,6 +184,7 @@ impl AssdApp {
             live: None,
             cameras: None,
             repaint: ctx.clone(),
+            annotator: Default::default(),
         };
         let weights = options
             .weights
@@ -250,6 +253,14 @@ impl AssdApp {
         if self.live.is_some() {
             self.close_camera();
         }
+        // Leaving an image saves its labels (labelImg's auto-save).
+        if let Some(path) = self.current_path().cloned()
+            && let Err(e) = self.save_annotations(&path)
+        {
+            self.message = Some(format!("could not save the labels: {e}"));
+        }
+        self.annotator.selected = None;
+        self.annotator.drag = None;
         self.show_file(index);
     }
 
@@ -519,9 +530,11 @@ impl AssdApp {
                 self.open_path(path);
             }
         }
-        if ctx.memory(|m| m.focused().is_some()) {
+        // Only typing into a text field takes the keys (a focused button or checkbox does not).
+        if ctx.egui_wants_keyboard_input() {
             return;
         }
+        self.annotation_keys(ctx);
         let (next, prev, digit) = ctx.input(|i| {
             (
                 i.key_pressed(egui::Key::ArrowRight) || i.key_pressed(egui::Key::D),
@@ -572,6 +585,8 @@ impl AssdApp {
                     self.detection_controls(ui);
                     ui.separator();
                     self.attention_controls(ui);
+                    ui.separator();
+                    self.annotation_controls(ui);
                 });
             });
         egui::CentralPanel::default().show(ui, |ui| self.image_view(ui));
@@ -584,6 +599,16 @@ impl AssdApp {
     fn menu_bar(&mut self, ui: &mut egui::Ui) {
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button("Camera", |ui| self.camera_menu(ui));
+            let mut labelling = self.annotator.enabled;
+            if ui
+                .toggle_value(&mut labelling, "Edit labels")
+                .on_hover_text(
+                    "Draw and edit boxes for fine-tuning (W new box, Del delete, Ctrl+S save)",
+                )
+                .changed()
+            {
+                self.set_annotating(labelling);
+            }
             ui.menu_button("File", |ui| {
                 if ui.button("Open image…").clicked() {
                     let dialog = rfd::FileDialog::new()
@@ -740,6 +765,10 @@ impl eframe::App for AssdApp {
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, SETTINGS_KEY, &self.settings);
+        // Also runs on exit: unsaved labels are written, never dropped.
+        if let Err(e) = self.save_all_annotations() {
+            eprintln!("error: could not save labels: {e}");
+        }
     }
 }
 

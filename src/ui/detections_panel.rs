@@ -60,9 +60,10 @@ impl AssdApp {
             .map(|(i, d)| (i, d.label.clone(), d.score, d.bbox, d.scale))
             .collect();
         self.hovered_detection = None;
+        let mut accept = None;
         egui::Grid::new("detections")
             .striped(true)
-            .num_columns(4)
+            .num_columns(5)
             .show(ui, |ui| {
                 ui.strong("class");
                 ui.strong("score");
@@ -86,9 +87,20 @@ impl AssdApp {
                     if r.clicked() {
                         self.select_detection(i);
                     }
+                    if self.annotator.enabled
+                        && ui
+                            .small_button("+")
+                            .on_hover_text("Add this detection as a label")
+                            .clicked()
+                    {
+                        accept = Some(i);
+                    }
                     ui.end_row();
                 }
             });
+        if let Some(i) = accept {
+            self.accept_detection(i);
+        }
     }
 
     /// Highlights a detection, selects the scale it came from and shows the attention of its

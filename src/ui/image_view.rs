@@ -124,7 +124,8 @@ impl AssdApp {
             self.view_zoom = 1.0;
             self.view_offset = egui::Vec2::ZERO;
         }
-        if response.dragged() {
+        // While editing labels a drag edits boxes; otherwise it pans.
+        if response.dragged() && !self.annotator.enabled {
             self.view_offset += response.drag_delta();
         }
         let scroll = if response.hovered() {
@@ -221,6 +222,10 @@ impl AssdApp {
             }
             None => response,
         };
+        if self.annotator.enabled {
+            self.annotation_layer(&response, &painter, rect, zoom, size);
+            return;
+        }
         let pointer = if self.settings.follow_hover {
             response.hover_pos()
         } else {

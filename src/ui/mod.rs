@@ -1,5 +1,6 @@
 //! The desktop app: open images and folders, see detections, explore attention per scale.
 
+mod annotate;
 mod app;
 mod attention_panel;
 pub mod colormap;
