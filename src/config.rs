@@ -98,6 +98,9 @@ pub struct AssdConfig {
     /// Box-coding variances (centre, size). Default: [0.1, 0.2].
     #[config(default = "[0.1, 0.2]")]
     pub variances: [f32; 2],
+    /// Class names, background first (set by training; VOC's or `class<i>` when absent).
+    #[config(default = "None")]
+    pub class_names: Option<Vec<String>>,
 }
 
 /// Why a configuration cannot be built.

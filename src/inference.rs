@@ -28,7 +28,11 @@ impl DetectionHead {
     pub fn new(config: AssdConfig) -> Result<Self, crate::config::ConfigError> {
         let feature_sizes = config.feature_sizes()?;
         let priors = prior_boxes(&config, &feature_sizes);
-        let class_names = class_names(config.num_classes);
+        let class_names = config
+            .class_names
+            .clone()
+            .filter(|names| names.len() == config.num_classes)
+            .unwrap_or_else(|| class_names(config.num_classes));
         Ok(Self {
             config,
             priors,

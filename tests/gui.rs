@@ -306,6 +306,7 @@ fn labels_are_drawn_edited_saved_and_autosaved() {
     ) else {
         return;
     };
+    let weights_path = weights.clone();
     let dir = std::env::temp_dir().join(format!("assd-labels-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -387,5 +388,46 @@ fn labels_are_drawn_edited_saved_and_autosaved() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names.len(), 4, "images and their XML only: {names:?}");
+
+    // Fine-tune on the labelled image in the background, then switch to the result; the
+    // labels and the original weights are untouched.
+    let original = std::fs::read(&weights_path).unwrap();
+    h.state_mut().set_finetune(2, 1e-4);
+    h.state_mut().start_finetune().unwrap();
+    let started = Instant::now();
+    while h.state().finetune_running() {
+        h.step();
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "fine-tuning did not finish"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    h.run_steps(2);
+    let tuned = h
+        .state()
+        .finetuned_weights()
+        .unwrap_or_else(|| panic!("fine-tuning failed: {:?}", h.state().finetune_error()));
+    assert!(tuned.is_file() && tuned.starts_with(&dir));
+    assert!(h.query_by_label_contains("Fine-tuned weights:").is_some());
+    assert!(h.query_by_label("step 2 / 2").is_some());
+    h.get_by_label("Use them").click();
+    h.run_steps(1);
+    wait_idle(&mut h);
+    let model = assd::weights::load_model(&tuned, None, &Device::flex()).unwrap();
+    assert_eq!(
+        model.config.class_names.as_deref().unwrap(),
+        [
+            "background".to_string(),
+            "object".to_string(),
+            first.label.clone()
+        ]
+    );
+    assert!(
+        h.query_by_label_contains(&format!("{} ·", model.config.name))
+            .is_some()
+    );
+    assert_eq!(std::fs::read(&weights_path).unwrap(), original);
+    assert!(dir.join("b.xml").is_file());
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -11,5 +11,5 @@ pub mod trainer;
 pub use loss::{MultiboxLoss, MultiboxLossConfig};
 pub use matching::{MatchTargets, iou_matrix, match_priors, point_form};
 pub use trainer::{
-    EpochReport, StepReport, TrainConfig, TrainError, TrainObserver, TrainSummary, train,
+    EpochReport, StepReport, TrainConfig, TrainError, TrainObserver, TrainSummary, train, train_on,
 };

@@ -67,6 +67,9 @@ pub struct TrainConfig {
     pub grad_clip: Option<f32>,
     /// Keep the backbone's weights fixed (train extras, fusion, attention and heads).
     pub freeze_backbone: bool,
+    /// Also keep the extra layers and the fusion block fixed (train attention units and heads
+    /// only: the app's fine-tuning default).
+    pub freeze_extras: bool,
     /// `None`: no augmentation.
     pub augment: Option<AugmentConfig>,
     pub seed: u64,
@@ -99,6 +102,7 @@ impl Default for TrainConfig {
             schedule: Schedule::default(),
             grad_clip: None,
             freeze_backbone: false,
+            freeze_extras: false,
             augment: Some(AugmentConfig::default()),
             seed: 0,
             device: DeviceChoice::Auto,
@@ -274,6 +278,7 @@ pub fn adopt_weights(
     let mut same = source.config.clone();
     same.num_classes = target.num_classes;
     same.name.clone_from(&target.name);
+    same.class_names.clone_from(&target.class_names);
     if same != *target {
         return Err(TrainError::Other(format!(
             "the initial weights are a {} network, not {} (only the class count may differ)",
@@ -281,7 +286,9 @@ pub fn adopt_weights(
         )));
     }
     if source.config.num_classes == target.num_classes {
-        return Ok(source);
+        let mut model = source;
+        model.config = target.clone();
+        return Ok(model);
     }
     observer.note(&format!(
         "initial weights have {} classes, the data {}: class-score heads start fresh",
@@ -303,6 +310,19 @@ pub fn train(
     resume: bool,
     observer: &mut dyn TrainObserver,
 ) -> Result<TrainSummary, TrainError> {
+    let (train_set, val_set) = load_datasets(config)?;
+    train_on(config, train_set, val_set, out, resume, observer)
+}
+
+/// [`train`] on datasets already in memory (the app's labelled folder).
+pub fn train_on(
+    config: &TrainConfig,
+    train_set: Dataset,
+    val_set: Option<Dataset>,
+    out: &Path,
+    resume: bool,
+    observer: &mut dyn TrainObserver,
+) -> Result<TrainSummary, TrainError> {
     let io = |e: std::io::Error| TrainError::Other(format!("{}: {e}", out.display()));
     std::fs::create_dir_all(out).map_err(io)?;
     write_atomic(
@@ -310,7 +330,6 @@ pub fn train(
         &serde_json::to_vec_pretty(config).map_err(|e| TrainError::Other(e.to_string()))?,
     )
     .map_err(io)?;
-    let (train_set, val_set) = load_datasets(config)?;
     if train_set.samples.is_empty() {
         return Err(TrainError::Other("the training split has no images".into()));
     }
@@ -322,6 +341,11 @@ pub fn train(
     if let Some(on) = config.fusion {
         model_config.fusion = on;
     }
+    model_config.class_names = Some(
+        std::iter::once("background".to_string())
+            .chain(train_set.classes.iter().cloned())
+            .collect(),
+    );
     let selected = select_device(config.device)?;
     if let Some(notice) = &selected.fallback_notice {
         observer.note(notice);
@@ -350,6 +374,10 @@ pub fn train(
     if config.freeze_backbone {
         model.backbone = model.backbone.no_grad();
     }
+    if config.freeze_extras {
+        model.extras = model.extras.no_grad();
+        model.fusion = model.fusion.no_grad();
+    }
     let head = crate::inference::DetectionHead::new(model_config.clone())?;
     let maker = BatchMaker {
         samples: Arc::new(train_set.samples.clone()),
@@ -375,7 +403,7 @@ pub fn train(
     let total_steps = config
         .max_steps
         .unwrap_or(usize::MAX)
-        .min(steps_per_epoch * config.epochs);
+        .min(steps_per_epoch.saturating_mul(config.epochs));
     let new_metrics = !out.join("metrics.csv").is_file();
     let mut metrics = std::fs::OpenOptions::new()
         .create(true)

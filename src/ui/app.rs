@@ -136,6 +136,9 @@ pub struct AssdApp {
     pub(super) repaint: egui::Context,
     /// The label editor (fine-tuning data).
     pub(super) annotator: super::annotate::Annotator,
+    pub(super) finetune: super::finetune_panel::FineTune,
+    /// Where the user asked the model to run (fine-tuning uses the same).
+    pub(super) device_choice: DeviceChoice,
 }
 
 impl AssdApp {
@@ -185,6 +188,8 @@ impl AssdApp {
             cameras: None,
             repaint: ctx.clone(),
             annotator: Default::default(),
+            finetune: Default::default(),
+            device_choice: options.device,
         };
         let weights = options
             .weights
@@ -560,6 +565,7 @@ impl AssdApp {
         let ctx = ui.ctx().clone();
         self.handle_responses(&ctx);
         self.poll_camera();
+        self.poll_finetune();
         self.handle_input(&ctx);
         self.refilter();
         egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
@@ -587,6 +593,10 @@ impl AssdApp {
                     self.attention_controls(ui);
                     ui.separator();
                     self.annotation_controls(ui);
+                    if self.annotator.enabled {
+                        ui.separator();
+                        self.finetune_controls(ui);
+                    }
                 });
             });
         egui::CentralPanel::default().show(ui, |ui| self.image_view(ui));

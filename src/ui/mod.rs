@@ -6,6 +6,7 @@ mod attention_panel;
 pub mod colormap;
 mod detections_panel;
 mod export_menu;
+mod finetune_panel;
 pub mod heatmap_gpu;
 mod image_view;
 mod live_panel;
