@@ -126,6 +126,34 @@ fn fine_tuning_keeps_every_layer_but_the_class_heads() {
         .map(|(x, y)| (x - y).abs())
         .fold(0.0f32, f32::max);
     assert!(diff < 1e-2, "backbone moved by {diff}");
+    // A stop request (Ctrl-C, Cancel) ends the run after the current step with a checkpoint.
+    struct StopAfter(usize, usize);
+    impl TrainObserver for StopAfter {
+        fn step(&mut self, _: &StepReport) {
+            self.0 += 1;
+        }
+        fn epoch(&mut self, _: &EpochReport) {}
+        fn note(&mut self, _: &str) {}
+        fn should_stop(&self) -> bool {
+            self.0 >= self.1
+        }
+    }
+    let stopping = TrainConfig {
+        max_steps: Some(50),
+        batch_size: 1,
+        ..config.clone()
+    };
+    let stopped = train(
+        &stopping,
+        &root.join("run-stop"),
+        false,
+        &mut StopAfter(0, 3),
+    )
+    .unwrap();
+    assert!(stopped.stopped_early);
+    assert_eq!(stopped.steps, 3);
+    assert!(stopped.last.is_file());
+
     // Another architecture is refused, naming both.
     let ssd = AssdConfig::preset("ssd-tiny")
         .unwrap()
