@@ -2,26 +2,16 @@
 //! JSON and YOLO txt, read back to the same boxes. Malformed files name the file and the line
 //! or field.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use assd::dataset::{
     CocoReader, Dataset, DatasetError, DatasetReader, Format, VocReader, YoloReader, detect_format,
 };
 
-/// `../shared/data/bccd`, or `None` (skipped, saying so) unless fixtures are required.
 fn bccd() -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/bccd");
-    if path.is_dir() {
-        return Some(path);
-    }
-    if std::env::var("ASSD_REQUIRE_FIXTURES").is_ok_and(|v| v == "1") {
-        panic!(
-            "required dataset {} is missing (ASSD_REQUIRE_FIXTURES=1)",
-            path.display()
-        );
-    }
-    eprintln!("skipping: {} is missing", path.display());
-    None
+    common::shared_data("bccd")
 }
 
 fn temp_dir(name: &str) -> PathBuf {

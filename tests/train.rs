@@ -2,6 +2,8 @@
 //! (no augmentation) lowers its loss and reaches a mAP well above the untrained network's on
 //! those images; the run folder has what it should, and resuming continues the run.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use assd::backend::DeviceChoice;
@@ -12,15 +14,7 @@ use assd::train::{EpochReport, StepReport, TrainConfig, TrainObserver, train};
 use burn::prelude::*;
 
 fn bccd() -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/bccd");
-    if path.is_dir() {
-        return Some(path);
-    }
-    if std::env::var("ASSD_REQUIRE_FIXTURES").is_ok_and(|v| v == "1") {
-        panic!("required dataset {} is missing", path.display());
-    }
-    eprintln!("skipping: {} is missing", path.display());
-    None
+    common::shared_data("bccd")
 }
 
 #[derive(Default)]

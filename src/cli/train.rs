@@ -145,27 +145,19 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
         ($($field:ident),*) => {$(if let Some(v) = args.$field { config.$field = v; })*};
     }
     set!(epochs, batch_size, lr, warmup_steps, seed, device);
-    if args.attention.is_some() {
-        config.attention = args.attention;
+    // Optional settings: a flag given replaces the file's value.
+    macro_rules! set_some {
+        ($($field:ident),*) => {$(if args.$field.is_some() { config.$field = args.$field; })*};
     }
-    if args.fusion.is_some() {
-        config.fusion = args.fusion;
-    }
-    if args.grad_clip.is_some() {
-        config.grad_clip = args.grad_clip;
-    }
-    if args.max_steps.is_some() {
-        config.max_steps = args.max_steps;
-    }
-    if args.weights.is_some() {
-        config.weights = args.weights;
-    }
-    if args.train_split.is_some() {
-        config.train_split = args.train_split;
-    }
-    if args.val_split.is_some() {
-        config.val_split = args.val_split;
-    }
+    set_some!(
+        attention,
+        fusion,
+        grad_clip,
+        max_steps,
+        weights,
+        train_split,
+        val_split
+    );
     config.freeze_backbone |= args.freeze_backbone;
     if args.no_augment {
         config.augment = None;

@@ -9,7 +9,7 @@ mod yolo;
 use std::path::{Path, PathBuf};
 
 pub use coco::CocoReader;
-pub use voc::{VOC_CLASSES, VocReader, annotation_xml, read_annotation, write_annotation};
+pub use voc::{VocReader, annotation_xml, read_annotation, write_annotation};
 pub use yolo::YoloReader;
 
 /// One annotated object.

@@ -5,30 +5,7 @@ use std::path::{Path, PathBuf};
 use roxmltree::{Document, Node};
 
 use super::{Dataset, DatasetError, DatasetReader, Object, Sample, read_to_string};
-
-/// The 20 VOC classes, in the authors' label order (label k + 1 in a 21-class model).
-pub const VOC_CLASSES: [&str; 20] = [
-    "aeroplane",
-    "bicycle",
-    "bird",
-    "boat",
-    "bottle",
-    "bus",
-    "car",
-    "cat",
-    "chair",
-    "cow",
-    "diningtable",
-    "dog",
-    "horse",
-    "motorbike",
-    "person",
-    "pottedplant",
-    "sheep",
-    "sofa",
-    "train",
-    "tvmonitor",
-];
+use crate::labels::VOC_CLASSES;
 
 pub struct VocReader {
     root: PathBuf,
@@ -322,8 +299,10 @@ impl DatasetReader for VocReader {
                     .collect();
                 names.sort();
                 names.dedup();
-                if !names.is_empty() && names.iter().all(|n| VOC_CLASSES.contains(&n.as_str())) {
-                    VOC_CLASSES.iter().map(|s| s.to_string()).collect()
+                // VOC's 20 classes in the authors' label order (label k + 1 of a 21-class model).
+                let voc = &VOC_CLASSES[1..];
+                if !names.is_empty() && names.iter().all(|n| voc.contains(&n.as_str())) {
+                    voc.iter().map(|s| s.to_string()).collect()
                 } else {
                     names
                 }

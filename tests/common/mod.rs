@@ -80,8 +80,18 @@ pub fn module_fixture(name: &str) -> HashMap<String, Fx> {
 /// `../shared/fixtures/<rel>`, or `None` (test skipped with a message) when it is absent;
 /// with `ASSD_REQUIRE_FIXTURES=1` a missing fixture fails the test instead.
 pub fn shared_fixture(rel: &str) -> Option<PathBuf> {
+    shared("fixtures", rel)
+}
+
+/// `../shared/data/<rel>` (real datasets), with the same rules as [`shared_fixture`].
+pub fn shared_data(rel: &str) -> Option<PathBuf> {
+    shared("data", rel)
+}
+
+fn shared(kind: &str, rel: &str) -> Option<PathBuf> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/fixtures")
+        .join("../shared")
+        .join(kind)
         .join(rel);
     if path.exists() {
         return Some(path);
