@@ -10,19 +10,7 @@ static FONT_BYTES: &[u8] = include_bytes!("../assets/fonts/DejaVuSansMono-Bold.t
 /// A distinct, stable colour per class (golden-angle hue steps, full saturation).
 pub fn class_color(class_id: usize) -> [u8; 3] {
     let hue = (class_id as f32 * 137.507_77) % 360.0;
-    let (s, v) = (0.85f32, 0.95f32);
-    let c = v * s;
-    let x = c * (1.0 - ((hue / 60.0) % 2.0 - 1.0).abs());
-    let (r, g, b) = match (hue / 60.0) as u32 {
-        0 => (c, x, 0.0),
-        1 => (x, c, 0.0),
-        2 => (0.0, c, x),
-        3 => (0.0, x, c),
-        4 => (x, 0.0, c),
-        _ => (c, 0.0, x),
-    };
-    let m = v - c;
-    [r, g, b].map(|ch| ((ch + m) * 255.0).round() as u8)
+    crate::train::augment::hsv_to_rgb([hue, 0.85, 0.95]).map(|ch| (ch * 255.0).round() as u8)
 }
 
 fn fill_rect(image: &mut RgbImage, [x0, y0, x1, y1]: [i64; 4], color: [u8; 3]) {

@@ -117,7 +117,8 @@ fn rgb_to_hsv([r, g, b]: [f32; 3]) -> [f32; 3] {
     [h.rem_euclid(360.0), s, max]
 }
 
-fn hsv_to_rgb([h, s, v]: [f32; 3]) -> [f32; 3] {
+/// HSV (hue in degrees, saturation 0–1, value in any unit) → RGB in the value's unit.
+pub fn hsv_to_rgb([h, s, v]: [f32; 3]) -> [f32; 3] {
     let c = v * s;
     let hp = h.rem_euclid(360.0) / 60.0;
     let x = c * (1.0 - (hp % 2.0 - 1.0).abs());
