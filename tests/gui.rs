@@ -88,7 +88,37 @@ fn missing_weights_are_reported_in_the_window() {
             .map(|p| p.file_name().unwrap().to_owned()),
         Some("astronaut.png".into())
     );
-    assert!(h.query_by_label_contains("Load weights").is_some());
+    assert!(h.query_by_label_contains("Open weights").is_some());
+    // Without a model the image is still shown, and labels can be drawn on it.
+    assert!(h.state().image_rect().is_some());
+    assert!(h.state().visible_detections().is_empty());
+    h.state_mut().set_annotating(true);
+    h.key_press(egui::Key::W);
+    h.run_steps(1);
+    let rect = h.state().image_rect().unwrap();
+    let (from, to) = (
+        rect.min + egui::vec2(20.0, 20.0),
+        rect.min + egui::vec2(80.0, 70.0),
+    );
+    h.hover_at(from);
+    h.run_steps(1);
+    h.event(egui::Event::PointerButton {
+        pos: from,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.run_steps(1);
+    h.hover_at(to);
+    h.run_steps(1);
+    h.event(egui::Event::PointerButton {
+        pos: to,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.run_steps(2);
+    assert_eq!(h.state().annotations().len(), 1);
 }
 
 #[test]

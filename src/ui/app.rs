@@ -292,7 +292,8 @@ impl AssdApp {
         }
         self.current = Some(index);
         let known = self.entries.contains_key(&path) || self.errors.contains_key(&path);
-        if !known && self.head.is_some() && self.running.as_ref() != Some(&path) {
+        // Without weights the worker still decodes the image (to see and label it).
+        if !known && self.running.as_ref() != Some(&path) {
             self.running = Some(path.clone());
             self.worker.send(Request::Infer(path));
         }

@@ -114,6 +114,11 @@ impl AssdApp {
             return;
         };
         let size = [entry.image.width(), entry.image.height()];
+        if self.head.is_none() {
+            ui.label(
+                "No model loaded: File > Open weights… to detect (labels can still be drawn).",
+            );
+        }
         let (response, painter) = ui.allocate_painter(ui.available_size(), Sense::click_and_drag());
         response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, "image view"));
         let area = response.rect;

@@ -271,7 +271,21 @@ impl State {
 
     fn infer(&mut self, path: &Path) -> Result<Response, String> {
         let image = load_image(path).map_err(|e| e.to_string())?;
-        let detector = self.detector.as_ref().ok_or("no weights loaded")?;
+        let Some(detector) = self.detector.as_ref() else {
+            // No model yet: the image alone, so it can be seen and labelled.
+            let image_size = [image.width(), image.height()];
+            return Ok(Response::Inferred {
+                path: path.to_path_buf(),
+                image: Arc::new(image),
+                raw: Arc::new(RawOutputs {
+                    loc: Vec::new(),
+                    scores: Vec::new(),
+                    feature_sizes: Vec::new(),
+                    image_size,
+                }),
+                elapsed: Duration::ZERO,
+            });
+        };
         let start = Instant::now();
         let inference = detector.infer(&image);
         let elapsed = start.elapsed();
