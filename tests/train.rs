@@ -286,3 +286,62 @@ fn config_files_parse_as_json_or_toml_and_name_unknown_fields() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_train_command_reads_a_config_file_and_flags_override_it() {
+    let Some(bccd) = bccd() else { return };
+    let root = bccd_subset(&bccd, 2, "train-cli");
+    let config = root.join("run.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "model = \"ssd-tiny\"\ndata = {:?}\nbatch_size = 2\nmax_steps = 50\neval_every = 0\ndevice = \"cpu\"\n",
+            root.display().to_string()
+        ),
+    )
+    .unwrap();
+    let out = root.join("run");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_assd"))
+        .args(["train", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(&out)
+        .args(["--max-steps", "2", "--no-augment", "--train-split", "train"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("done after 2 steps"), "{stdout}");
+    let written: TrainConfig =
+        serde_json::from_slice(&std::fs::read(out.join("config.json")).unwrap()).unwrap();
+    assert_eq!(written.model, "ssd-tiny");
+    assert_eq!(written.max_steps, Some(2), "the flag overrides the file");
+    assert_eq!(written.batch_size, 2, "the file overrides the default");
+    assert!(written.augment.is_none());
+    let model =
+        assd::weights::load_model(&out.join("last.safetensors"), None, &Device::flex()).unwrap();
+    assert_eq!(
+        model.config.class_names.unwrap(),
+        ["background", "Platelets", "RBC", "WBC"]
+    );
+    // A bad config names the file and the field.
+    std::fs::write(&config, "model = \"ssd-tiny\"\nbatchsize = 2\n").unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_assd"))
+        .args(["train", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("run.toml") && stderr.contains("batchsize"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&root);
+}
