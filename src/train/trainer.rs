@@ -430,10 +430,16 @@ pub fn train_on(
             config.seed.wrapping_add(epoch as u64),
         ));
         let batches = maker.spawn(order, config.batch_size, epoch as u64);
+        let mut cut = false;
         let (mut sum, mut count) = (0.0f32, 0usize);
         let started = Instant::now();
         let mut images = 0usize;
         for batch in batches {
+            // Checked before a batch, so a limit that falls on the epoch's end completes it.
+            if step >= total_steps {
+                cut = true;
+                break;
+            }
             let batch = match batch {
                 Ok(b) => b,
                 Err(e) => {
@@ -492,11 +498,10 @@ pub fn train_on(
                 stopped = true;
                 break;
             }
-            if step >= total_steps {
-                break;
-            }
         }
-        let finished_epoch = !stopped;
+        // An epoch counts once all its batches ran (a step limit or a stop can end it early;
+        // a resumed run then starts that epoch again).
+        let finished_epoch = !stopped && !cut;
         if finished_epoch {
             epoch += 1;
         }
