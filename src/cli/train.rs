@@ -18,6 +18,7 @@ pub struct TrainArgs {
     /// Dataset: a VOC root, a COCO instances JSON or a YOLO root.
     #[arg(long)]
     data: Option<PathBuf>,
+    /// Dataset format (default: detected).
     #[arg(long, value_enum)]
     format: Option<Format>,
     /// Network preset (assd513, assd300, ssd300, assd-tiny, ssd-tiny, …).
@@ -35,24 +36,32 @@ pub struct TrainArgs {
     /// A JSON or TOML file of training settings; the flags below override it.
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Passes over the training split (default 10).
     #[arg(long)]
     epochs: Option<usize>,
+    /// Stop after this many optimisation steps, whatever the epoch.
     #[arg(long)]
     max_steps: Option<usize>,
+    /// Images per step (default 8).
     #[arg(long)]
     batch_size: Option<usize>,
+    /// Base learning rate of SGD (default 1e-3; momentum 0.9, weight decay 5e-4).
     #[arg(long)]
     lr: Option<f64>,
+    /// Steps of linear warm-up from a third of the rate (default 100).
     #[arg(long)]
     warmup_steps: Option<usize>,
     /// Clip gradients to this L2 norm per parameter.
     #[arg(long)]
     grad_clip: Option<f32>,
-    /// Initial weights (same configuration and classes).
+    /// Initial weights: a checkpoint of the same configuration (with another class count the
+    /// class-score heads start fresh).
     #[arg(long)]
     weights: Option<PathBuf>,
+    /// Training split (default trainval, else train, else everything).
     #[arg(long)]
     train_split: Option<String>,
+    /// Validation split for the per-epoch mAP and best.safetensors (default test, else val).
     #[arg(long)]
     val_split: Option<String>,
     /// Keep the backbone fixed.
@@ -61,8 +70,10 @@ pub struct TrainArgs {
     /// No augmentation.
     #[arg(long)]
     no_augment: bool,
+    /// Seed of shuffling and augmentation (default 0).
     #[arg(long)]
     seed: Option<u64>,
+    /// auto (GPU if a hardware adapter exists), gpu or cpu.
     #[arg(long, value_enum)]
     device: Option<DeviceChoice>,
     /// Continue from <out>/last.safetensors and <out>/state.json.
