@@ -5,11 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use assd::dataset::{Dataset, Format};
-use assd::detect::DetectConfig;
-use assd::eval::{ImagePredictions, Report, evaluate, pr_curves_png};
+use assd::eval::{Report, evaluate, pr_curves_png, predict};
 use assd::export::png_bytes;
 use assd::fsutil::write_atomic;
-use assd::preprocess::load_image;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -97,34 +95,12 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
         dataset.samples.truncate(n);
     }
     let map = class_map(&dataset, &detector.head.class_names)?;
-    // The authors' evaluation setting, whatever the display threshold.
-    let config = DetectConfig {
-        conf_thresh: 0.01,
-        nms_thresh: 0.45,
-        top_k: 200,
-        class_agnostic: false,
-    };
     let bar = ProgressBar::new(dataset.samples.len() as u64);
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} images, {per_sec}, eta {eta}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let mut predictions = Vec::with_capacity(dataset.samples.len());
-    for sample in &dataset.samples {
-        let image = load_image(&sample.image)?;
-        let inference = detector.infer(&image);
-        let boxes = detector
-            .detections(&inference, &config)
-            .into_iter()
-            .filter_map(|d| {
-                map.iter()
-                    .position(|&label| label == d.class_id)
-                    .map(|class| (class, d.score, d.bbox))
-            })
-            .collect();
-        predictions.push(ImagePredictions { boxes });
-        bar.inc(1);
-    }
+    let predictions = predict(&detector, &dataset, &map, || bar.inc(1))?;
     bar.finish_and_clear();
     let report: Report = evaluate(&dataset, &predictions);
     print!("{}", report.table());

@@ -23,12 +23,11 @@ use super::schedule::{Schedule, learning_rate};
 use crate::backend::{DeviceChoice, select_device};
 use crate::config::AssdConfig;
 use crate::dataset::{Dataset, Format};
-use crate::detect::DetectConfig;
-use crate::eval::{ImagePredictions, Report, evaluate};
+use crate::eval::{Report, evaluate, predict};
 use crate::fsutil::write_atomic;
 use crate::inference::Detector;
 use crate::model::Assd;
-use crate::preprocess::{PreprocessConfig, load_image};
+use crate::preprocess::PreprocessConfig;
 use crate::weights::{load_model, save_model};
 
 /// Everything a run needs; written to `<out>/config.json`. Every field has a default, so a
@@ -242,27 +241,14 @@ pub fn validate(
     limit: Option<usize>,
 ) -> Result<Report, TrainError> {
     let detector = Detector::new(model.clone(), device.clone())?;
-    let config = DetectConfig {
-        conf_thresh: 0.01,
-        nms_thresh: 0.45,
-        top_k: 200,
-        class_agnostic: false,
-    };
     let mut subset = dataset.clone();
     if let Some(n) = limit {
         subset.samples.truncate(n);
     }
-    let mut predictions = Vec::with_capacity(subset.samples.len());
-    for sample in &subset.samples {
-        let image = load_image(&sample.image).map_err(|e| TrainError::Other(e.to_string()))?;
-        let inference = detector.infer(&image);
-        let boxes = detector
-            .detections(&inference, &config)
-            .into_iter()
-            .map(|d| (d.class_id - 1, d.score, d.bbox))
-            .collect();
-        predictions.push(ImagePredictions { boxes });
-    }
+    // Trained models' labels are the dataset's classes, 1-based.
+    let labels: Vec<usize> = (1..=subset.classes.len()).collect();
+    let predictions = predict(&detector, &subset, &labels, || {})
+        .map_err(|e| TrainError::Other(e.to_string()))?;
     Ok(evaluate(&subset, &predictions))
 }
 

@@ -56,6 +56,25 @@ pub(super) enum Heat {
     Gpu(super::heatmap_gpu::HeatValues),
 }
 
+impl Entry {
+    /// A fresh forward pass, not yet filtered.
+    pub(super) fn new(
+        image: Arc<RgbImage>,
+        raw: Arc<RawOutputs>,
+        texture: TextureHandle,
+        inference_time: Duration,
+    ) -> Self {
+        Self {
+            image,
+            raw,
+            texture: Some(texture),
+            inference_time,
+            detections: Vec::new(),
+            filtered_with: None,
+        }
+    }
+}
+
 /// The attention read back for one pixel, with its heatmaps.
 pub(super) struct AttentionView {
     pub path: PathBuf,
@@ -417,17 +436,8 @@ impl AssdApp {
                         TextureOptions::LINEAR,
                     );
                     self.evict_entries();
-                    self.entries.insert(
-                        path,
-                        Entry {
-                            image,
-                            raw,
-                            texture: Some(texture),
-                            inference_time: elapsed,
-                            detections: Vec::new(),
-                            filtered_with: None,
-                        },
-                    );
+                    self.entries
+                        .insert(path, Entry::new(image, raw, texture, elapsed));
                     // A newer image may have been selected while this one ran.
                     self.refresh_current();
                 }

@@ -171,38 +171,22 @@ impl AssdApp {
         let size = [image.width() as usize, image.height() as usize];
         let pixels = ColorImage::from_rgb(size, image.as_raw());
         match self.entries.get_mut(&key) {
-            Some(entry) => {
-                // Same texture, new pixels: no new GPU allocation per frame.
-                match &mut entry.texture {
-                    Some(texture) => texture.set(pixels, TextureOptions::LINEAR),
-                    None => {
-                        entry.texture = Some(self.repaint.load_texture(
-                            "live",
-                            pixels,
-                            TextureOptions::LINEAR,
-                        ))
-                    }
+            // Same texture, new pixels: no new GPU allocation per frame.
+            Some(entry) if entry.texture.is_some() => {
+                if let Some(texture) = &mut entry.texture {
+                    texture.set(pixels, TextureOptions::LINEAR);
                 }
                 entry.image = image;
                 entry.raw = raw;
                 entry.inference_time = elapsed;
                 entry.filtered_with = None;
             }
-            None => {
+            _ => {
                 let texture = self
                     .repaint
                     .load_texture("live", pixels, TextureOptions::LINEAR);
-                self.entries.insert(
-                    key.clone(),
-                    Entry {
-                        image,
-                        raw,
-                        texture: Some(texture),
-                        inference_time: elapsed,
-                        detections: Vec::new(),
-                        filtered_with: None,
-                    },
-                );
+                self.entries
+                    .insert(key.clone(), Entry::new(image, raw, texture, elapsed));
             }
         }
         if let Some((pixel, scales, took)) = attention {
