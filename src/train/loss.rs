@@ -49,8 +49,25 @@ impl MultiboxLossConfig {
         conf: Tensor<3>,
         targets: &[MatchTargets],
     ) -> MultiboxLoss {
+        let positives = targets
+            .iter()
+            .map(|t| t.conf.iter().filter(|&&c| c > 0).count())
+            .sum();
+        self.forward_shard(loc, conf, targets, positives)
+    }
+
+    /// [`forward`](Self::forward) on one shard of a batch split across devices: both terms are
+    /// divided by the whole batch's positives (`batch_positives`), so that the shards'
+    /// gradients add up to the whole batch's.
+    pub fn forward_shard(
+        &self,
+        loc: Tensor<3>,
+        conf: Tensor<3>,
+        targets: &[MatchTargets],
+        batch_positives: usize,
+    ) -> MultiboxLoss {
         let device = loc.device();
-        let [batch, priors, classes] = conf.dims();
+        let [batch, priors, _] = conf.dims();
         let t_conf: Vec<usize> = targets
             .iter()
             .flat_map(|t| t.conf.iter().copied())
@@ -64,19 +81,24 @@ impl MultiboxLossConfig {
             .chunks(priors.max(1))
             .map(|image| image.iter().filter(|&&p| p).count())
             .collect();
-        let n = num_pos.iter().sum::<usize>().max(1) as f32;
+        let n = batch_positives.max(1) as f32;
 
-        // Mining score, detached, with the authors' global-max log-sum-exp.
-        let logits = tensor_to_vec(conf.clone());
-        let global_max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let mining: Vec<f32> = logits
-            .chunks_exact(classes)
-            .zip(&t_conf)
-            .map(|(x, &t)| {
-                let sum: f32 = x.iter().map(|&v| (v - global_max).exp()).sum();
-                sum.ln() + global_max - x[t]
-            })
-            .collect();
+        // Mining score, detached, with the authors' global-max log-sum-exp. Computed on the
+        // device so that only one score per prior (not the `classes` logits) comes to the host,
+        // where the per-image ranking is a stable sort (burn's sorts read back to the host on
+        // wgpu anyway, and are unstable).
+        let t_class = Tensor::<3, Int>::from_data(
+            TensorData::new(
+                t_conf.iter().map(|&c| c as i64).collect::<Vec<i64>>(),
+                [batch, priors, 1],
+            ),
+            &device,
+        );
+        let logits = conf.clone().detach();
+        let global_max = logits.clone().max().reshape([1, 1, 1]);
+        let lse = (logits.clone() - global_max.clone()).exp().sum_dim(2).log() + global_max;
+        let mining =
+            tensor_to_vec((lse - logits.gather(2, t_class.clone())).reshape([batch * priors]));
         let mut neg = vec![false; batch * priors];
         let mut num_neg = Vec::with_capacity(batch);
         for (b, &image_pos) in num_pos.iter().enumerate() {
@@ -112,14 +134,6 @@ impl MultiboxLossConfig {
             &device,
         );
         let t_loc = Tensor::<3>::from_data(TensorData::new(t_loc, [batch, priors, 4]), &device);
-        let t_class = Tensor::<3, Int>::from_data(
-            TensorData::new(
-                t_conf.iter().map(|&c| c as i64).collect::<Vec<i64>>(),
-                [batch, priors, 1],
-            ),
-            &device,
-        );
-
         // Smooth L1 (β = 1): with q = min(|d|, 1), q·(|d| − q/2) is ½d² below 1 and |d| − ½ above.
         let d = (loc - t_loc).abs();
         let q = d.clone().clamp_max(1.0);
