@@ -44,6 +44,8 @@ pub struct SelectedDevice {
 pub enum BackendError {
     #[error("{0}; use --device cpu or auto")]
     NoGpu(String),
+    #[error("asked for {wanted} GPUs, found {}: {}", found.len(), found.join(", "))]
+    TooFewGpus { wanted: usize, found: Vec<String> },
 }
 
 /// A hardware adapter wgpu can see.
@@ -103,6 +105,48 @@ pub fn cpu() -> SelectedDevice {
 /// Chooses the device for `choice`.
 pub fn select_device(choice: DeviceChoice) -> Result<SelectedDevice, BackendError> {
     select(choice, false).map(|(selected, _)| selected)
+}
+
+/// `count` devices for data-parallel training: the first `count` hardware GPUs, or `count`
+/// replicas of the CPU device (no faster than one; it exercises the same code path).
+/// `Auto` without any GPU falls back to CPU replicas with a notice; asking for more GPUs than
+/// exist is an error that says how many there are.
+pub fn select_devices(
+    choice: DeviceChoice,
+    count: usize,
+) -> Result<Vec<SelectedDevice>, BackendError> {
+    let count = count.max(1);
+    let first = select_device(choice)?;
+    if count == 1 {
+        return Ok(vec![first]);
+    }
+    if !first.is_gpu {
+        return Ok(vec![first; count]);
+    }
+    let adapters = hardware_adapters();
+    if adapters.len() < count {
+        return Err(BackendError::TooFewGpus {
+            wanted: count,
+            found: adapters.iter().map(|a| a.name.clone()).collect(),
+        });
+    }
+    let mut devices = vec![first];
+    for adapter in adapters.into_iter().skip(1).take(count - 1) {
+        let device = Device::wgpu(adapter.kind);
+        if !works(&device) {
+            return Err(BackendError::NoGpu(format!(
+                "GPU {} ({}) failed to run a test computation",
+                adapter.name, adapter.api
+            )));
+        }
+        devices.push(SelectedDevice {
+            device,
+            description: format!("GPU: {} ({})", adapter.name, adapter.api),
+            is_gpu: true,
+            fallback_notice: None,
+        });
+    }
+    Ok(devices)
 }
 
 /// The wgpu handles of the model's GPU, for the window to draw with: one device, one queue,

@@ -22,6 +22,7 @@ struct Record {
     losses: Vec<f32>,
     epochs: Vec<EpochReport>,
     throughput: f64,
+    notes: Vec<String>,
 }
 
 impl TrainObserver for Record {
@@ -34,6 +35,7 @@ impl TrainObserver for Record {
     }
     fn note(&mut self, message: &str) {
         eprintln!("{message}");
+        self.notes.push(message.to_string());
     }
     fn should_stop(&self) -> bool {
         false
@@ -251,6 +253,169 @@ fn a_tiny_ssd_learns_bccd() {
     assert_eq!(record.losses.len(), 4);
     let metrics = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
     assert_eq!(metrics.lines().count(), 2 + epochs);
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// A small ssd-tiny run on `root` from the weights in `init` (so that runs can be compared).
+fn short_run(root: &Path, init: &Path, epochs: usize, devices: usize) -> TrainConfig {
+    TrainConfig {
+        model: "ssd-tiny".into(),
+        data: root.to_path_buf(),
+        train_split: Some("train".into()),
+        val_split: Some("test".into()),
+        weights: Some(init.to_path_buf()),
+        epochs,
+        batch_size: 4,
+        lr: 5e-3,
+        warmup_steps: 0,
+        schedule: Schedule::Constant,
+        augment: None,
+        device: DeviceChoice::Cpu,
+        devices,
+        eval_every: 0,
+        ..TrainConfig::default()
+    }
+}
+
+fn max_relative_difference(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs() / x.abs().max(1e-6))
+        .fold(0.0, f32::max)
+}
+
+fn ssd_tiny_init(root: &Path) -> PathBuf {
+    let init = root.join("init.safetensors");
+    let model = AssdConfig::preset("ssd-tiny")
+        .unwrap()
+        .with_num_classes(4)
+        .init(&Device::flex())
+        .unwrap();
+    assd::weights::save_model(&model, &init).unwrap();
+    init
+}
+
+#[test]
+fn a_resumed_run_continues_exactly_with_its_momentum() {
+    let Some(bccd) = bccd() else { return };
+    let root = bccd_subset(&bccd, 8, "resume");
+    let init = ssd_tiny_init(&root);
+    // 3 epochs of 2 steps straight through...
+    let mut straight = Record::default();
+    train(
+        &short_run(&root, &init, 3, 1),
+        &root.join("a"),
+        false,
+        &mut straight,
+    )
+    .unwrap();
+    // ...and the same run stopped after epoch 1 and resumed.
+    let mut first = Record::default();
+    train(
+        &short_run(&root, &init, 1, 1),
+        &root.join("b"),
+        false,
+        &mut first,
+    )
+    .unwrap();
+    assert!(root.join("b/optimizer.bpk").is_file());
+    // A copy of the stopped run with a damaged optimizer state: the run says so and goes on
+    // with momentum restarted from zero.
+    std::fs::create_dir_all(root.join("c")).unwrap();
+    for f in [
+        "config.json",
+        "last.safetensors",
+        "state.json",
+        "metrics.csv",
+        "param_ids.json",
+    ] {
+        std::fs::copy(root.join("b").join(f), root.join("c").join(f)).unwrap();
+    }
+    std::fs::write(root.join("c/optimizer.bpk"), b"not a burnpack file").unwrap();
+    let mut resumed = Record::default();
+    train(
+        &short_run(&root, &init, 3, 1),
+        &root.join("b"),
+        true,
+        &mut resumed,
+    )
+    .unwrap();
+    let mut no_momentum = Record::default();
+    train(
+        &short_run(&root, &init, 3, 1),
+        &root.join("c"),
+        true,
+        &mut no_momentum,
+    )
+    .unwrap();
+
+    assert!(
+        resumed
+            .notes
+            .iter()
+            .any(|n| n.contains("momentum) restored")),
+        "{:?}",
+        resumed.notes
+    );
+    assert!(
+        no_momentum
+            .notes
+            .iter()
+            .any(|n| n.contains("optimizer.bpk") && n.contains("momentum starts afresh")),
+        "{:?}",
+        no_momentum.notes
+    );
+    assert_eq!(first.losses[..], straight.losses[..2]);
+    assert_eq!(resumed.losses.len(), 4);
+    let with = max_relative_difference(&straight.losses[2..], &resumed.losses);
+    let without = max_relative_difference(&straight.losses[2..], &no_momentum.losses);
+    eprintln!(
+        "straight {:?}\nresumed {:?} (max rel. diff {with:.2e})\nno momentum {:?} ({without:.2e})",
+        straight.losses, resumed.losses, no_momentum.losses
+    );
+    assert!(with < 1e-5, "resumed run diverged: {with}");
+    assert!(
+        without > 100.0 * with.max(1e-7),
+        "losing the momentum should show: {without} vs {with}"
+    );
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn data_parallel_training_matches_one_device() {
+    let Some(bccd) = bccd() else { return };
+    let root = bccd_subset(&bccd, 8, "parallel");
+    let init = ssd_tiny_init(&root);
+    let mut one = Record::default();
+    train(
+        &short_run(&root, &init, 2, 1),
+        &root.join("one"),
+        false,
+        &mut one,
+    )
+    .unwrap();
+    // Two replicas of the CPU device: each takes half of every batch.
+    let mut two = Record::default();
+    train(
+        &short_run(&root, &init, 2, 2),
+        &root.join("two"),
+        false,
+        &mut two,
+    )
+    .unwrap();
+    let diff = max_relative_difference(&one.losses, &two.losses);
+    eprintln!(
+        "one device {:?}\ntwo devices {:?} (max rel. diff {diff:.2e})",
+        one.losses, two.losses
+    );
+    assert_eq!(two.losses.len(), 4);
+    // Same gradients (the shards' losses are divided by the whole batch's positives), so the
+    // same losses step after step, up to summation order.
+    assert!(
+        diff < 1e-4,
+        "data parallel diverged from one device: {diff}"
+    );
     let _ = std::fs::remove_dir_all(&root);
 }
 

@@ -76,6 +76,10 @@ pub struct TrainArgs {
     /// auto (GPU if a hardware adapter exists), gpu or cpu.
     #[arg(long, value_enum)]
     device: Option<DeviceChoice>,
+    /// Split each batch across N devices, data parallel (default 1): the first N GPUs, or N
+    /// CPU replicas with --device cpu (no faster; for testing).
+    #[arg(long, value_name = "N")]
+    devices: Option<usize>,
     /// Continue from <out>/last.safetensors and <out>/state.json.
     #[arg(long)]
     resume: bool,
@@ -155,7 +159,7 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
     macro_rules! set {
         ($($field:ident),*) => {$(if let Some(v) = args.$field { config.$field = v; })*};
     }
-    set!(epochs, batch_size, lr, warmup_steps, seed, device);
+    set!(epochs, batch_size, lr, warmup_steps, seed, device, devices);
     // Optional settings: a flag given replaces the file's value.
     macro_rules! set_some {
         ($($field:ident),*) => {$(if args.$field.is_some() { config.$field = args.$field; })*};

@@ -5,7 +5,9 @@ pub mod augment;
 pub mod data;
 pub mod loss;
 pub mod matching;
+pub mod resume;
 pub mod schedule;
+pub mod step;
 pub mod trainer;
 
 pub use loss::{MultiboxLoss, MultiboxLossConfig};

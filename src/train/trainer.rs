@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use burn::grad_clipping::GradientClippingConfig;
+use burn::optim::SgdConfig;
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
-use burn::optim::{GradientsParams, SgdConfig};
 use burn::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -19,8 +19,10 @@ use serde::{Deserialize, Serialize};
 use super::augment::AugmentConfig;
 use super::data::BatchMaker;
 use super::loss::MultiboxLossConfig;
+use super::resume::{restore_optimizer, save_optimizer};
 use super::schedule::{Schedule, learning_rate};
-use crate::backend::{DeviceChoice, select_device};
+use super::step::train_step;
+use crate::backend::{DeviceChoice, select_devices};
 use crate::config::AssdConfig;
 use crate::dataset::{Dataset, Format};
 use crate::eval::{Report, evaluate, predict};
@@ -73,6 +75,9 @@ pub struct TrainConfig {
     pub augment: Option<AugmentConfig>,
     pub seed: u64,
     pub device: DeviceChoice,
+    /// Split each batch across this many devices (data parallel, Burn's multi-device scheme):
+    /// the first N GPUs, or N replicas of the CPU device (no faster; for testing).
+    pub devices: usize,
     /// Validate every this many epochs (0: never).
     pub eval_every: usize,
     /// Validate on at most this many images.
@@ -105,6 +110,7 @@ impl Default for TrainConfig {
             augment: Some(AugmentConfig::default()),
             seed: 0,
             device: DeviceChoice::Auto,
+            devices: 1,
             eval_every: 1,
             eval_limit: None,
         }
@@ -332,12 +338,24 @@ pub fn train_on(
             .chain(train_set.classes.iter().cloned())
             .collect(),
     );
-    let selected = select_device(config.device)?;
-    if let Some(notice) = &selected.fallback_notice {
+    let selected = select_devices(config.device, config.devices)?;
+    if let Some(notice) = selected.iter().find_map(|s| s.fallback_notice.as_ref()) {
         observer.note(notice);
     }
-    let inner = selected.device.clone();
-    let device = inner.clone().autodiff();
+    if selected.len() > 1 {
+        let names: Vec<&str> = selected.iter().map(|s| s.description.as_str()).collect();
+        observer.note(&format!(
+            "data parallel on {} devices: {}",
+            selected.len(),
+            names.join(", ")
+        ));
+    }
+    let inner = selected[0].device.clone();
+    let devices: Vec<Device> = selected
+        .iter()
+        .map(|s| s.device.clone().autodiff())
+        .collect();
+    let device = devices[0].clone();
     let (last, state_path) = (out.join("last.safetensors"), out.join("state.json"));
     let mut state = RunState::default();
     let mut model = if resume && last.is_file() {
@@ -374,7 +392,7 @@ pub fn train_on(
         augment: config.augment,
         seed: config.seed,
     };
-    let mut optim = SgdConfig::new()
+    let optim = SgdConfig::new()
         .with_momentum(Some(
             MomentumConfig::new()
                 .with_momentum(config.momentum)
@@ -383,6 +401,25 @@ pub fn train_on(
         .with_weight_decay(Some(WeightDecayConfig::new(config.weight_decay as f32)))
         .with_gradient_clipping(config.grad_clip.map(GradientClippingConfig::Norm))
         .init();
+    let mut optim = if resume && last.is_file() {
+        match restore_optimizer(model.clone(), optim.clone(), out) {
+            Ok((restored, Some(state))) => {
+                model = restored;
+                observer.note("optimizer state (momentum) restored");
+                state
+            }
+            Ok((_, None)) => {
+                observer.note("no optimizer state in the run folder: momentum starts afresh");
+                optim
+            }
+            Err(e) => {
+                observer.note(&format!("{e}; momentum starts afresh"));
+                optim
+            }
+        }
+    } else {
+        optim
+    };
     let loss_fn = MultiboxLossConfig::new();
     let n = train_set.samples.len();
     let steps_per_epoch = n.div_ceil(config.batch_size.max(1));
@@ -433,23 +470,6 @@ pub fn train_on(
                     continue;
                 }
             };
-            let x = Tensor::<4>::from_data(
-                TensorData::new(batch.input, [batch.size, 3, size, size]),
-                &device,
-            );
-            let output = model.forward(x);
-            let loss = loss_fn.forward(output.loc, output.conf, &batch.targets);
-            let total = loss.total();
-            let values: Vec<f32> = [total.clone(), loss.loc.clone(), loss.conf.clone()]
-                .into_iter()
-                .map(|t| {
-                    crate::inference::tensor_to_vec(t.inner())
-                        .first()
-                        .copied()
-                        .unwrap_or(f32::NAN)
-                })
-                .collect();
-            let grads = GradientsParams::from_grads(total.backward(), &model);
             let lr = learning_rate(
                 &config.schedule,
                 config.lr,
@@ -458,7 +478,19 @@ pub fn train_on(
                 total_steps,
                 steps_per_epoch,
             );
-            model = optim.step(lr, model, grads);
+            let (updated, loss) =
+                match train_step(&model, &mut optim, lr, &batch, &devices, size, &loss_fn) {
+                    Ok(done) => done,
+                    Err(e) => {
+                        save_model(&model, &last)?;
+                        return Err(TrainError::Other(format!(
+                            "{e} (weights before that step saved to {})",
+                            last.display()
+                        )));
+                    }
+                };
+            model = updated;
+            let values = [loss.total, loss.loc, loss.conf];
             step += 1;
             images += batch.size;
             sum += values[0];
@@ -492,6 +524,7 @@ pub fn train_on(
             epoch += 1;
         }
         save_model(&model, &last)?;
+        save_optimizer(&model, &optim, out).map_err(TrainError::Other)?;
         let validation = match &val_set {
             Some(val)
                 if finished_epoch && config.eval_every > 0 && epoch % config.eval_every == 0 =>

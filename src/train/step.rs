@@ -1,0 +1,179 @@
+//! One optimisation step, on one device or data-parallel across several.
+//!
+//! Data parallelism is Burn's own scheme (what burn-train's multi-device strategy does): the
+//! batch is split into one shard per device, each device runs forward and backward on a
+//! [`fork`](burn::module::Module::fork) of the model, and the optimizer's
+//! [`step_multi`](burn::optim::ModuleOptimizer::step_multi) adds the shards' gradients
+//! (`MultiGradientsParams`) and updates each parameter on one device. Each shard's loss is
+//! divided by the whole batch's positives, so the summed gradient is the whole batch's
+//! gradient, as on one device.
+
+use burn::optim::{GradientsParams, ModuleOptimizer, MultiGradientsParams};
+use burn::prelude::*;
+
+use super::data::Batch;
+use super::loss::MultiboxLossConfig;
+use super::matching::MatchTargets;
+use crate::inference::tensor_to_vec;
+use crate::model::Assd;
+
+/// The loss of one step, summed over the shards (the whole batch's loss).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepLoss {
+    pub total: f32,
+    pub loc: f32,
+    pub conf: f32,
+}
+
+/// Contiguous shards of `size` images over `devices` devices (sizes differ by at most one;
+/// a batch smaller than the device count uses fewer devices).
+pub fn shard_ranges(size: usize, devices: usize) -> Vec<std::ops::Range<usize>> {
+    let devices = devices.clamp(1, size.max(1));
+    let (base, extra) = (size / devices, size % devices);
+    let mut start = 0;
+    (0..devices)
+        .map(|i| {
+            let len = base + usize::from(i < extra);
+            let range = start..start + len;
+            start += len;
+            range
+        })
+        .filter(|r| !r.is_empty())
+        .collect()
+}
+
+/// Forward and backward of one shard on `device`: its gradients and its share of the loss.
+fn shard_gradients(
+    model: Assd,
+    device: &Device,
+    input: &[f32],
+    targets: &[MatchTargets],
+    input_size: usize,
+    batch_positives: usize,
+    loss_fn: &MultiboxLossConfig,
+) -> (GradientsParams, StepLoss) {
+    let x = Tensor::<4>::from_data(
+        TensorData::new(input.to_vec(), [targets.len(), 3, input_size, input_size]),
+        device,
+    );
+    let output = model.forward(x);
+    let loss = loss_fn.forward_shard(output.loc, output.conf, targets, batch_positives);
+    let scalar = |t: Tensor<1>| {
+        tensor_to_vec(t.inner())
+            .first()
+            .copied()
+            .unwrap_or(f32::NAN)
+    };
+    let (loc, conf) = (scalar(loss.loc.clone()), scalar(loss.conf.clone()));
+    let grads = GradientsParams::from_grads(loss.total().backward(), &model);
+    (
+        grads,
+        StepLoss {
+            total: loc + conf,
+            loc,
+            conf,
+        },
+    )
+}
+
+/// Updates `model` (on `devices[0]`) with one batch, split across `devices` (autodiff
+/// devices). A device that fails during its shard is an error, and no update is made.
+pub fn train_step(
+    model: &Assd,
+    optim: &mut ModuleOptimizer,
+    lr: f64,
+    batch: &Batch,
+    devices: &[Device],
+    input_size: usize,
+    loss_fn: &MultiboxLossConfig,
+) -> Result<(Assd, StepLoss), String> {
+    let batch_positives = batch
+        .targets
+        .iter()
+        .map(|t| t.conf.iter().filter(|&&c| c > 0).count())
+        .sum();
+    let pixels = 3 * input_size * input_size;
+    let shards = shard_ranges(batch.size, devices.len());
+    if shards.len() <= 1 {
+        let (grads, loss) = shard_gradients(
+            model.clone(),
+            &devices[0],
+            &batch.input,
+            &batch.targets,
+            input_size,
+            batch_positives,
+            loss_fn,
+        );
+        return Ok((optim.step(lr, model.clone(), grads), loss));
+    }
+    // One thread per device, as burn-train does, so the devices work at the same time.
+    let results: Vec<Result<(GradientsParams, Device, StepLoss), String>> =
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = shards
+                .iter()
+                .zip(devices)
+                .map(|(range, device)| {
+                    let replica = model.clone().fork(device);
+                    let input = &batch.input[range.start * pixels..range.end * pixels];
+                    let targets = &batch.targets[range.clone()];
+                    scope.spawn(move || {
+                        let (grads, loss) = shard_gradients(
+                            replica,
+                            device,
+                            input,
+                            targets,
+                            input_size,
+                            batch_positives,
+                            loss_fn,
+                        );
+                        (grads, device.clone(), loss)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .enumerate()
+                .map(|(i, h)| {
+                    h.join().map_err(|panic| {
+                        let why = panic
+                            .downcast_ref::<String>()
+                            .map(String::as_str)
+                            .or_else(|| panic.downcast_ref::<&str>().copied())
+                            .unwrap_or("unknown error");
+                        format!("device {i} failed during a training step: {why}")
+                    })
+                })
+                .collect()
+        });
+    let mut loss = StepLoss {
+        total: 0.0,
+        loc: 0.0,
+        conf: 0.0,
+    };
+    let mut multi = MultiGradientsParams::default();
+    for result in results {
+        let (grads, device, shard_loss) = result?;
+        loss.total += shard_loss.total;
+        loss.loc += shard_loss.loc;
+        loss.conf += shard_loss.conf;
+        multi.grads.push((grads, device));
+    }
+    // The update leaves each parameter on the device that summed its gradient; bring the
+    // model back to the main device, where it is validated and saved.
+    let model = optim.step_multi(lr, model.clone(), multi).fork(&devices[0]);
+    Ok((model, loss))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_cover_the_batch_evenly() {
+        assert_eq!(shard_ranges(8, 1), vec![0..8]);
+        assert_eq!(shard_ranges(8, 2), vec![0..4, 4..8]);
+        assert_eq!(shard_ranges(7, 3), vec![0..3, 3..5, 5..7]);
+        assert_eq!(shard_ranges(2, 4), vec![0..1, 1..2]);
+        assert_eq!(shard_ranges(0, 2), Vec::<std::ops::Range<usize>>::new());
+    }
+}
