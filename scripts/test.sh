@@ -6,4 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 source scripts/env.sh
+# tests/train_wgpu.rs trains on Mesa's software Vulkan, where autotuning each new kernel shape
+# (benchmarking its candidates) is most of the run; the least effort is enough for a test.
+export CUBECL_AUTOTUNE_LEVEL="${CUBECL_AUTOTUNE_LEVEL:-minimal}"
 cargo test --all-targets "$@"

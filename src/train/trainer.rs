@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::augment::AugmentConfig;
 use super::data::BatchMaker;
+use super::gpu_check::check_gradients;
 use super::loss::MultiboxLossConfig;
 use super::resume::{restore_optimizer, save_optimizer};
 use super::schedule::{Schedule, learning_rate};
@@ -338,7 +339,23 @@ pub fn train_on(
             .chain(train_set.classes.iter().cloned())
             .collect(),
     );
-    let selected = select_devices(config.device, config.devices)?;
+    let mut selected = select_devices(config.device, config.devices)?;
+    if let Some((gpu, why)) = selected
+        .iter()
+        .filter(|s| s.is_gpu)
+        .find_map(|s| check_gradients(&s.device).err().map(|why| (s, why)))
+    {
+        let message = format!(
+            "{} failed the gradient self-check ({why}): training there would silently learn \
+             from wrong gradients",
+            gpu.description
+        );
+        if config.device == DeviceChoice::Gpu {
+            return Err(TrainError::Other(format!("{message}; use --device cpu")));
+        }
+        observer.note(&format!("{message}; training on the CPU instead"));
+        selected = vec![crate::backend::cpu()];
+    }
     if let Some(notice) = selected.iter().find_map(|s| s.fallback_notice.as_ref()) {
         observer.note(notice);
     }
