@@ -277,6 +277,13 @@ fn short_run(root: &Path, init: &Path, epochs: usize, devices: usize) -> TrainCo
     }
 }
 
+/// Trains per `config` into `out` and returns what the observer saw.
+fn recorded_run(config: &TrainConfig, out: &Path, resume: bool) -> Record {
+    let mut record = Record::default();
+    train(config, out, resume, &mut record).unwrap();
+    record
+}
+
 fn max_relative_difference(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
     a.iter()
@@ -302,23 +309,9 @@ fn a_resumed_run_continues_exactly_with_its_momentum() {
     let root = bccd_subset(&bccd, 8, "resume");
     let init = ssd_tiny_init(&root);
     // 3 epochs of 2 steps straight through...
-    let mut straight = Record::default();
-    train(
-        &short_run(&root, &init, 3, 1),
-        &root.join("a"),
-        false,
-        &mut straight,
-    )
-    .unwrap();
+    let straight = recorded_run(&short_run(&root, &init, 3, 1), &root.join("a"), false);
     // ...and the same run stopped after epoch 1 and resumed.
-    let mut first = Record::default();
-    train(
-        &short_run(&root, &init, 1, 1),
-        &root.join("b"),
-        false,
-        &mut first,
-    )
-    .unwrap();
+    let first = recorded_run(&short_run(&root, &init, 1, 1), &root.join("b"), false);
     assert!(root.join("b/optimizer.bpk").is_file());
     // A copy of the stopped run with a damaged optimizer state: the run says so and goes on
     // with momentum restarted from zero.
@@ -333,22 +326,8 @@ fn a_resumed_run_continues_exactly_with_its_momentum() {
         std::fs::copy(root.join("b").join(f), root.join("c").join(f)).unwrap();
     }
     std::fs::write(root.join("c/optimizer.bpk"), b"not a burnpack file").unwrap();
-    let mut resumed = Record::default();
-    train(
-        &short_run(&root, &init, 3, 1),
-        &root.join("b"),
-        true,
-        &mut resumed,
-    )
-    .unwrap();
-    let mut no_momentum = Record::default();
-    train(
-        &short_run(&root, &init, 3, 1),
-        &root.join("c"),
-        true,
-        &mut no_momentum,
-    )
-    .unwrap();
+    let resumed = recorded_run(&short_run(&root, &init, 3, 1), &root.join("b"), true);
+    let no_momentum = recorded_run(&short_run(&root, &init, 3, 1), &root.join("c"), true);
 
     assert!(
         resumed
@@ -387,23 +366,9 @@ fn data_parallel_training_matches_one_device() {
     let Some(bccd) = bccd() else { return };
     let root = bccd_subset(&bccd, 8, "parallel");
     let init = ssd_tiny_init(&root);
-    let mut one = Record::default();
-    train(
-        &short_run(&root, &init, 2, 1),
-        &root.join("one"),
-        false,
-        &mut one,
-    )
-    .unwrap();
+    let one = recorded_run(&short_run(&root, &init, 2, 1), &root.join("one"), false);
     // Two replicas of the CPU device: each takes half of every batch.
-    let mut two = Record::default();
-    train(
-        &short_run(&root, &init, 2, 2),
-        &root.join("two"),
-        false,
-        &mut two,
-    )
-    .unwrap();
+    let two = recorded_run(&short_run(&root, &init, 2, 2), &root.join("two"), false);
     let diff = max_relative_difference(&one.losses, &two.losses);
     eprintln!(
         "one device {:?}\ntwo devices {:?} (max rel. diff {diff:.2e})",

@@ -24,7 +24,6 @@ use burn::optim::SgdConfig;
 use burn::optim::momentum::MomentumConfig;
 use burn::prelude::*;
 use burn::store::ModuleSnapshot;
-use burn::tensor::DeviceKind;
 
 fn weights(model: &assd::model::Assd) -> BTreeMap<String, Vec<f32>> {
     model
@@ -43,21 +42,8 @@ fn training_on_wgpu_matches_flex_or_the_self_check_says_why_not() {
     let Some(bccd) = common::shared_data("bccd") else {
         return;
     };
-    let gpu = match std::panic::catch_unwind(|| {
-        let device = Device::wgpu(DeviceKind::Cpu);
-        // Fails here, not mid-test, when there is no adapter.
-        Tensor::<1>::from_floats([1.0], &device).into_scalar::<f32>();
-        device
-    }) {
-        Ok(device) => device,
-        Err(_) => {
-            assert!(
-                std::env::var_os("ASSD_REQUIRE_VULKAN").is_none(),
-                "no software wgpu adapter"
-            );
-            eprintln!("skipping: no wgpu adapter");
-            return;
-        }
+    let Some(gpu) = common::software_wgpu() else {
+        return;
     };
     if let Err(why) = check_gradients(&gpu) {
         eprintln!("gradient self-check on lavapipe: {why}");

@@ -7,7 +7,6 @@ mod common;
 use assd::config::AssdConfig;
 use assd::inference::{Detector, tensor_to_vec};
 use burn::prelude::*;
-use burn::tensor::DeviceKind;
 
 fn max_relative(want: &[f32], got: &[f32]) -> f32 {
     assert_eq!(want.len(), got.len());
@@ -23,20 +22,8 @@ fn assd_tiny_on_wgpu_matches_flex() {
     let Some(image) = common::shared_fixture("assd513/test_image.jpg") else {
         return;
     };
-    let gpu = match std::panic::catch_unwind(|| {
-        let device = Device::wgpu(DeviceKind::Cpu);
-        Tensor::<1>::from_floats([1.0], &device).into_scalar::<f32>();
-        device
-    }) {
-        Ok(device) => device,
-        Err(_) => {
-            assert!(
-                std::env::var_os("ASSD_REQUIRE_VULKAN").is_none(),
-                "no software wgpu adapter"
-            );
-            eprintln!("skipping: no wgpu adapter");
-            return;
-        }
+    let Some(gpu) = common::software_wgpu() else {
+        return;
     };
     let image = assd::preprocess::load_image(&image).unwrap();
     let flex = Device::flex();

@@ -119,3 +119,26 @@ pub fn assert_close(name: &str, got: &[f32], want: &Fx, tol: f64) {
     let d = max_abs_diff(got, &want.data);
     assert!(d <= tol, "{name}: max |diff| = {d:e} > {tol:e}");
 }
+
+/// A wgpu device on Mesa's software Vulkan (lavapipe), the code path a GPU takes; `None`
+/// (test skipped) without one, unless `ASSD_REQUIRE_VULKAN` is set (CI), which fails instead.
+pub fn software_wgpu() -> Option<burn::tensor::Device> {
+    use burn::tensor::{Device, DeviceKind, Tensor};
+    let probe = std::panic::catch_unwind(|| {
+        let device = Device::wgpu(DeviceKind::Cpu);
+        // Fails here, not mid-test, when there is no adapter.
+        Tensor::<1>::from_floats([1.0], &device).into_scalar::<f32>();
+        device
+    });
+    match probe {
+        Ok(device) => Some(device),
+        Err(_) => {
+            assert!(
+                std::env::var_os("ASSD_REQUIRE_VULKAN").is_none(),
+                "no software wgpu adapter (ASSD_REQUIRE_VULKAN is set)"
+            );
+            eprintln!("SKIPPED: no wgpu adapter");
+            None
+        }
+    }
+}
