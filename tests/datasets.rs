@@ -1,6 +1,6 @@
 //! Dataset readers on real data: BCCD in VOC form, and a BCCD subset converted here to COCO
-//! JSON and YOLO txt, read back to the same boxes. Malformed files name the file and the line
-//! or field.
+//! JSON and YOLO txt, read back to the same boxes, and trained on and evaluated in each format.
+//! Malformed files name the file and the line or field.
 
 mod common;
 
@@ -9,6 +9,11 @@ use std::path::{Path, PathBuf};
 use assd::dataset::{
     CocoReader, Dataset, DatasetError, DatasetReader, Format, VocReader, YoloReader, detect_format,
 };
+
+use assd::backend::DeviceChoice;
+use assd::train::trainer::{load_datasets, validate};
+use assd::train::{EpochReport, StepReport, TrainConfig, TrainObserver, train_on};
+use burn::prelude::*;
 
 fn bccd() -> Option<PathBuf> {
     common::shared_data("bccd")
@@ -168,8 +173,59 @@ fn a_bccd_subset_converted_to_coco_and_yolo_reads_back_the_same() {
             }
         }
     }
+
+    // `assd train` and its validation (the `assd eval` code) read all three formats.
+    for (name, data, format, split, images) in [
+        ("voc", root.clone(), Format::Voc, Some("test"), None),
+        (
+            "coco",
+            json.clone(),
+            Format::Coco,
+            None,
+            Some(images.clone()),
+        ),
+        ("yolo", yolo_root.clone(), Format::Yolo, Some("val"), None),
+    ] {
+        let config = TrainConfig {
+            model: "ssd-tiny".into(),
+            data,
+            format,
+            train_split: split.map(str::to_string),
+            val_split: split.map(str::to_string),
+            images,
+            max_steps: Some(2),
+            batch_size: 2,
+            augment: None,
+            device: DeviceChoice::Cpu,
+            eval_every: 0,
+            ..TrainConfig::default()
+        };
+        let (train_set, _) = load_datasets(&config).unwrap();
+        let train_set = Dataset {
+            samples: train_set.samples[..12.min(train_set.samples.len())].to_vec(),
+            ..train_set
+        };
+        let out = dir.join(format!("run-{name}"));
+        let summary = train_on(&config, train_set.clone(), None, &out, false, &mut Quiet).unwrap();
+        assert_eq!(summary.steps, 2, "{name}");
+        let model = assd::weights::load_model(&summary.last, None, &Device::flex()).unwrap();
+        assert_eq!(model.config.num_classes, 4, "{name}");
+        let report = validate(&model, &Device::flex(), &train_set, Some(2)).unwrap();
+        assert!((0.0..=1.0).contains(&report.map_voc_all), "{name}");
+    }
     let _ = std::fs::remove_dir_all(dir);
     let _ = std::fs::remove_dir_all(yolo_root);
+}
+
+struct Quiet;
+
+impl TrainObserver for Quiet {
+    fn step(&mut self, _: &StepReport) {}
+    fn epoch(&mut self, _: &EpochReport) {}
+    fn note(&mut self, _: &str) {}
+    fn should_stop(&self) -> bool {
+        false
+    }
 }
 
 fn voc_with(annotation: &str) -> (PathBuf, Result<Dataset, DatasetError>) {
