@@ -461,3 +461,33 @@ fn labels_are_drawn_edited_saved_and_autosaved() {
     assert!(dir.join("b.xml").is_file());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn labelling_with_a_trained_model_starts_from_its_classes() {
+    let Some(image) = shared_fixture("assd513/test_image.jpg") else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("assd-label-classes-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(&image, dir.join("a.jpg")).unwrap();
+    // What `assd train` writes: the class names travel with the weights.
+    let mut config = assd::AssdConfig::preset("ssd-tiny")
+        .unwrap()
+        .with_num_classes(3);
+    config.class_names = Some(vec!["background".into(), "RBC".into(), "WBC".into()]);
+    let weights = dir.join("cells.safetensors");
+    assd::weights::save_model(&config.init(&Device::flex()).unwrap(), &weights).unwrap();
+    let mut h = harness(AppOptions {
+        path: Some(dir.clone()),
+        weights: Some(weights),
+        device: DeviceChoice::Cpu,
+        fresh_settings: true,
+        ..Default::default()
+    });
+    wait_idle(&mut h);
+    h.get_by_label("Edit labels").click();
+    h.run_steps(2);
+    assert_eq!(h.state().annotation_classes(), ["RBC", "WBC"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -153,10 +153,28 @@ impl AssdApp {
             .unwrap_or_default()
     }
 
+    /// The label classes offered for new boxes, in order.
+    pub fn annotation_classes(&self) -> &[String] {
+        &self.annotator.classes
+    }
+
     pub fn set_annotating(&mut self, on: bool) {
         self.annotator.enabled = on;
         if on && self.annotator.classes.is_empty() {
-            self.annotator.classes.push("object".into());
+            // A model trained here knows its classes: start from them, so that accepted
+            // detections and new boxes share names. Otherwise (or for the VOC reference
+            // model, whose 20 classes rarely fit a new folder) one generic class.
+            let trained = self
+                .head
+                .as_ref()
+                .filter(|h| h.config.class_names.is_some())
+                .map(|h| h.class_names[1..].to_vec())
+                .unwrap_or_default();
+            if trained.is_empty() {
+                self.annotator.classes.push("object".into());
+            } else {
+                self.annotator.classes = trained;
+            }
         }
     }
 
