@@ -106,7 +106,7 @@ impl TrainObserver for Progress {
     fn step(&mut self, r: &StepReport) {
         self.bar.set_length(r.total_steps as u64);
         self.bar.set_position(r.step as u64);
-        self.bar.set_message(format!(
+        let message = format!(
             "epoch {} loss {:.3} (loc {:.3} conf {:.3}) lr {:.2e} {:.1} img/s",
             r.epoch + 1,
             r.loss,
@@ -114,7 +114,12 @@ impl TrainObserver for Progress {
             r.loss_c,
             r.lr,
             r.images_per_sec
-        ));
+        );
+        // Without a terminal (nohup, a log file) the bar is hidden: a line every 10 steps.
+        if self.bar.is_hidden() && (r.step == 1 || r.step % 10 == 0) {
+            eprintln!("step {}/{}: {message}", r.step, r.total_steps);
+        }
+        self.bar.set_message(message);
     }
 
     fn epoch(&mut self, r: &EpochReport) {
