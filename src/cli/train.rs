@@ -116,7 +116,7 @@ impl TrainObserver for Progress {
             r.images_per_sec
         );
         // Without a terminal (nohup, a log file) the bar is hidden: a line every 10 steps.
-        if self.bar.is_hidden() && (r.step == 1 || r.step % 10 == 0) {
+        if self.bar.is_hidden() && (r.step == 1 || r.step.is_multiple_of(10)) {
             eprintln!("step {}/{}: {message}", r.step, r.total_steps);
         }
         self.bar.set_message(message);
