@@ -102,7 +102,7 @@ fn training_on_wgpu_matches_flex_or_the_self_check_says_why_not() {
             &start,
             &mut optim,
             0.1,
-            &batch,
+            batch.clone(),
             &[device],
             config.input_size,
             // Every negative kept: an untrained network scores all priors nearly alike, and

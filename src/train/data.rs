@@ -10,6 +10,7 @@ use crate::dataset::Sample;
 use crate::preprocess::{PreprocessConfig, load_image, preprocess};
 
 /// A batch ready for the network.
+#[derive(Debug, Clone)]
 pub struct Batch {
     /// `[batch, 3, s, s]`, row-major.
     pub input: Vec<f32>,

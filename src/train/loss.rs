@@ -49,10 +49,7 @@ impl MultiboxLossConfig {
         conf: Tensor<3>,
         targets: &[MatchTargets],
     ) -> MultiboxLoss {
-        let positives = targets
-            .iter()
-            .map(|t| t.conf.iter().filter(|&&c| c > 0).count())
-            .sum();
+        let positives = targets.iter().map(MatchTargets::positives).sum();
         self.forward_shard(loc, conf, targets, positives)
     }
 

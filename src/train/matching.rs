@@ -41,6 +41,13 @@ pub struct MatchTargets {
     pub conf: Vec<usize>,
 }
 
+impl MatchTargets {
+    /// Priors matched to an object.
+    pub fn positives(&self) -> usize {
+        self.conf.iter().filter(|&&c| c > 0).count()
+    }
+}
+
 /// Matches `boxes` (labels `labels`, 1-based classes) to `priors` at IoU `threshold`.
 /// Ties pick the first maximum; when two boxes share a best prior the later one keeps it
 /// (the authors' loop order).

@@ -46,14 +46,14 @@ pub fn shard_ranges(size: usize, devices: usize) -> Vec<std::ops::Range<usize>> 
 fn shard_gradients(
     model: Assd,
     device: &Device,
-    input: &[f32],
+    input: Vec<f32>,
     targets: &[MatchTargets],
     input_size: usize,
     batch_positives: usize,
     loss_fn: &MultiboxLossConfig,
 ) -> (GradientsParams, StepLoss) {
     let x = Tensor::<4>::from_data(
-        TensorData::new(input.to_vec(), [targets.len(), 3, input_size, input_size]),
+        TensorData::new(input, [targets.len(), 3, input_size, input_size]),
         device,
     );
     let output = model.forward(x);
@@ -82,23 +82,19 @@ pub fn train_step(
     model: &Assd,
     optim: &mut ModuleOptimizer,
     lr: f64,
-    batch: &Batch,
+    batch: Batch,
     devices: &[Device],
     input_size: usize,
     loss_fn: &MultiboxLossConfig,
 ) -> Result<(Assd, StepLoss), String> {
-    let batch_positives = batch
-        .targets
-        .iter()
-        .map(|t| t.conf.iter().filter(|&&c| c > 0).count())
-        .sum();
+    let batch_positives = batch.targets.iter().map(MatchTargets::positives).sum();
     let pixels = 3 * input_size * input_size;
     let shards = shard_ranges(batch.size, devices.len());
     if shards.len() <= 1 {
         let (grads, loss) = shard_gradients(
             model.clone(),
             &devices[0],
-            &batch.input,
+            batch.input,
             &batch.targets,
             input_size,
             batch_positives,
@@ -114,7 +110,7 @@ pub fn train_step(
                 .zip(devices)
                 .map(|(range, device)| {
                     let replica = model.clone().fork(device);
-                    let input = &batch.input[range.start * pixels..range.end * pixels];
+                    let input = batch.input[range.start * pixels..range.end * pixels].to_vec();
                     let targets = &batch.targets[range.clone()];
                     scope.spawn(move || {
                         let (grads, loss) = shard_gradients(

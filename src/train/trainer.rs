@@ -487,6 +487,7 @@ pub fn train_on(
                     continue;
                 }
             };
+            let batch_images = batch.size;
             let lr = learning_rate(
                 &config.schedule,
                 config.lr,
@@ -496,7 +497,7 @@ pub fn train_on(
                 steps_per_epoch,
             );
             let (updated, loss) =
-                match train_step(&model, &mut optim, lr, &batch, &devices, size, &loss_fn) {
+                match train_step(&model, &mut optim, lr, batch, &devices, size, &loss_fn) {
                     Ok(done) => done,
                     Err(e) => {
                         save_model(&model, &last)?;
@@ -509,7 +510,7 @@ pub fn train_on(
             model = updated;
             let values = [loss.total, loss.loc, loss.conf];
             step += 1;
-            images += batch.size;
+            images += batch_images;
             sum += values[0];
             count += 1;
             losses.push((step, values[0]));
