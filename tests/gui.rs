@@ -328,6 +328,21 @@ fn drag_pixels(h: &mut Harness<'_, AssdApp>, from: [f32; 2], to: [f32; 2]) {
     h.run_steps(2);
 }
 
+/// The app on the folder `dir` with `weights`, in label-editing mode.
+fn labelling(dir: &Path, weights: std::path::PathBuf) -> Harness<'static, AssdApp> {
+    let mut h = harness(AppOptions {
+        path: Some(dir.to_path_buf()),
+        weights: Some(weights),
+        device: DeviceChoice::Cpu,
+        fresh_settings: true,
+        ..Default::default()
+    });
+    wait_idle(&mut h);
+    h.get_by_label("Edit labels").click();
+    h.run_steps(2);
+    h
+}
+
 #[test]
 fn labels_are_drawn_edited_saved_and_autosaved() {
     let (Some(weights), Some(image)) = (
@@ -342,16 +357,7 @@ fn labels_are_drawn_edited_saved_and_autosaved() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::copy(&image, dir.join("a.jpg")).unwrap();
     std::fs::copy(&image, dir.join("b.jpg")).unwrap();
-    let mut h = harness(AppOptions {
-        path: Some(dir.clone()),
-        weights: Some(weights),
-        device: DeviceChoice::Cpu,
-        fresh_settings: true,
-        ..Default::default()
-    });
-    wait_idle(&mut h);
-    h.get_by_label("Edit labels").click();
-    h.run_steps(2);
+    let mut h = labelling(&dir, weights);
 
     // W, then a drag draws a box of the current class.
     assert!(
@@ -478,16 +484,7 @@ fn labelling_with_a_trained_model_starts_from_its_classes() {
     config.class_names = Some(vec!["background".into(), "RBC".into(), "WBC".into()]);
     let weights = dir.join("cells.safetensors");
     assd::weights::save_model(&config.init(&Device::flex()).unwrap(), &weights).unwrap();
-    let mut h = harness(AppOptions {
-        path: Some(dir.clone()),
-        weights: Some(weights),
-        device: DeviceChoice::Cpu,
-        fresh_settings: true,
-        ..Default::default()
-    });
-    wait_idle(&mut h);
-    h.get_by_label("Edit labels").click();
-    h.run_steps(2);
+    let h = labelling(&dir, weights);
     assert_eq!(h.state().annotation_classes(), ["RBC", "WBC"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
