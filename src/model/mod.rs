@@ -46,3 +46,17 @@ pub(crate) fn conv2d(
         .with_bias(bias)
         .init(device)
 }
+
+/// A chain of 3×3, stride-1, padding-1 convolutions (with bias) from an RGB input through
+/// `channels`: the plain conv stacks of VGG and the tiny backbone.
+pub(crate) fn conv3x3_stack(channels: &[usize], device: &burn::tensor::Device) -> Vec<Conv2d> {
+    let mut in_channels = 3;
+    channels
+        .iter()
+        .map(|&out| {
+            let conv = conv2d([in_channels, out], 3, 1, 1, true, device);
+            in_channels = out;
+            conv
+        })
+        .collect()
+}

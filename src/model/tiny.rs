@@ -6,7 +6,7 @@ use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
-use super::conv2d;
+use super::conv3x3_stack;
 use burn::nn::conv::Conv2d;
 
 /// Output channels of the five convs; a pool follows convs 0, 1, 3 and 4.
@@ -24,15 +24,7 @@ pub struct TinyBackbone {
 
 impl TinyBackboneConfig {
     pub fn init(&self, device: &Device) -> TinyBackbone {
-        let mut in_channels = 3;
-        let convs = TINY_CHANNELS
-            .iter()
-            .map(|&out| {
-                let conv = conv2d([in_channels, out], 3, 1, 1, true, device);
-                in_channels = out;
-                conv
-            })
-            .collect();
+        let convs = conv3x3_stack(&TINY_CHANNELS, device);
         TinyBackbone {
             convs,
             pool: MaxPool2dConfig::new([2, 2]).init(),

@@ -6,7 +6,7 @@ use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
-use super::{L2Norm, L2NormConfig, conv2d};
+use super::{L2Norm, L2NormConfig, conv2d, conv3x3_stack};
 use crate::config::VGG16_CHANNELS;
 
 /// Configuration of [`Vgg16`].
@@ -31,15 +31,7 @@ pub struct Vgg16 {
 
 impl Vgg16Config {
     pub fn init(&self, device: &Device) -> Vgg16 {
-        let mut in_channels = 3;
-        let convs = VGG16_CHANNELS
-            .iter()
-            .map(|&out| {
-                let conv = conv2d([in_channels, out], 3, 1, 1, true, device);
-                in_channels = out;
-                conv
-            })
-            .collect();
+        let convs = conv3x3_stack(&VGG16_CHANNELS, device);
         Vgg16 {
             convs,
             conv6: Conv2dConfig::new([512, 1024], [3, 3])

@@ -375,7 +375,8 @@ pub fn train_on(
     let device = devices[0].clone();
     let (last, state_path) = (out.join("last.safetensors"), out.join("state.json"));
     let mut state = RunState::default();
-    let mut model = if resume && last.is_file() {
+    let resuming = resume && last.is_file();
+    let mut model = if resuming {
         if let Ok(text) = std::fs::read_to_string(&state_path) {
             state = serde_json::from_str(&text).unwrap_or_default();
         }
@@ -418,7 +419,7 @@ pub fn train_on(
         .with_weight_decay(Some(WeightDecayConfig::new(config.weight_decay as f32)))
         .with_gradient_clipping(config.grad_clip.map(GradientClippingConfig::Norm))
         .init();
-    let mut optim = if resume && last.is_file() {
+    let mut optim = if resuming {
         match restore_optimizer(model.clone(), optim.clone(), out) {
             Ok((restored, Some(state))) => {
                 model = restored;
