@@ -3,11 +3,11 @@
 use std::sync::Arc;
 
 use burn::prelude::*;
-use burn::tensor::activation::softmax;
+use burn::tensor::activation::{sigmoid, softmax};
 use image::RgbImage;
 
-use crate::config::AssdConfig;
-use crate::detect::{DetectConfig, Detection, detect, prior_boxes, prior_info, to_pixels};
+use crate::config::{AssdConfig, ScoreFunction};
+use crate::detect::{DetectConfig, Detection, detect_classes, prior_boxes, prior_info, to_pixels};
 use crate::labels::class_names;
 use crate::model::Assd;
 use crate::preprocess::{PreprocessConfig, preprocess};
@@ -22,6 +22,8 @@ pub struct DetectionHead {
     /// Side of each scale's feature map.
     pub feature_sizes: Vec<usize>,
     pub class_names: Vec<String>,
+    /// Output columns that are classes (≥ 1, and not one of the unnamed placeholder columns).
+    pub classes: Vec<usize>,
 }
 
 impl DetectionHead {
@@ -33,21 +35,44 @@ impl DetectionHead {
             .clone()
             .filter(|names| names.len() == config.num_classes)
             .unwrap_or_else(|| class_names(config.num_classes));
+        let classes = (1..config.num_classes)
+            .filter(|&c| !class_names[c].is_empty())
+            .collect();
         Ok(Self {
             config,
             priors,
             feature_sizes,
             class_names,
+            classes,
         })
+    }
+
+    /// Smallest and largest prior side of scale `k` in input pixels (√(h·w), for labels).
+    pub fn prior_size_range(&self, k: usize) -> (f32, f32) {
+        let mut offset = 0;
+        let per_location = self.config.boxes_per_location();
+        for (scale, (&f, &b)) in self.feature_sizes.iter().zip(&per_location).enumerate() {
+            let count = f * f * b;
+            if scale == k {
+                let size = self.config.input_size as f32;
+                return self.priors[offset..offset + count]
+                    .iter()
+                    .map(|p| (p[2] * p[3]).sqrt() * size)
+                    .fold((f32::INFINITY, 0f32), |(lo, hi), s| (lo.min(s), hi.max(s)));
+            }
+            offset += count;
+        }
+        (0.0, 0.0)
     }
 
     /// Detections of a forward pass in original-image pixels.
     pub fn detections(&self, raw: &RawOutputs, config: &DetectConfig) -> Vec<Detection> {
-        let found = detect(
+        let found = detect_classes(
             &raw.loc,
             &raw.scores,
             &self.priors,
             self.config.num_classes,
+            &self.classes,
             self.config.variances,
             config,
         );
@@ -73,7 +98,7 @@ impl DetectionHead {
 pub struct RawOutputs {
     /// `[P][dy, dx, dh, dw]`.
     pub loc: Vec<[f32; 4]>,
-    /// Softmaxed class scores, `[P × classes]` row-major.
+    /// Class scores (the model's softmax or sigmoid), `[P × classes]` row-major.
     pub scores: Vec<f32>,
     /// Per scale `[H_k, W_k]`.
     pub feature_sizes: Vec<[usize; 2]>,
@@ -105,9 +130,9 @@ impl Detector {
     pub fn new(model: Assd, device: Device) -> Result<Self, crate::config::ConfigError> {
         let head = Arc::new(DetectionHead::new(model.config.clone())?);
         Ok(Self {
+            preprocess: model.config.preprocess,
             model,
             head,
-            preprocess: PreprocessConfig::default(),
             device,
         })
     }
@@ -123,7 +148,11 @@ impl Detector {
         let x = Tensor::<4>::from_data(TensorData::new(chw, [1, 3, size, size]), &self.device);
         let out = self.model.forward(x);
         let [_, priors, _] = out.loc.dims();
-        let scores = softmax(out.conf.reshape([priors, classes]), 1);
+        let logits = out.conf.reshape([priors, classes]);
+        let scores = match self.config().score {
+            ScoreFunction::Softmax => softmax(logits, 1),
+            ScoreFunction::Sigmoid => sigmoid(logits),
+        };
         let loc = tensor_to_vec(out.loc);
         Inference {
             raw: RawOutputs {

@@ -1,5 +1,7 @@
-//! Image loading and the authors' preprocessing: BGR, OpenCV INTER_LINEAR resize to the square
-//! input (aspect not kept), /255, ImageNet mean/std applied in storage order, HWC → CHW.
+//! Image loading and preprocessing: the authors' (BGR, OpenCV INTER_LINEAR resize to the square
+//! input, /255, ImageNet mean/std applied in storage order) and TensorFlow's SSD pipeline (RGB,
+//! TF1-legacy bilinear resize rounded to u8, `(u8 − 128)/128`); HWC → CHW. Which one a model
+//! needs travels in its checkpoint.
 
 use std::path::{Path, PathBuf};
 
@@ -15,13 +17,33 @@ pub enum ColorOrder {
     Rgb,
 }
 
+/// How the image is resized to the square network input (aspect ratio never kept).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum ResizeRule {
+    /// OpenCV's `INTER_LINEAR` on f32 values: half-pixel centres (the authors').
+    #[default]
+    OpenCvLinear,
+    /// TF1 `resize_bilinear(align_corners=False)`: `src = dst·in/out`, edge-clamped, in f64,
+    /// rounded to u8 (what TensorFlow's SSD models were trained and exported with).
+    Tf1LegacyU8,
+}
+
 /// How images become network input. Defaults reproduce the authors' pipeline.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PreprocessConfig {
     pub color: ColorOrder,
-    /// Subtracted per channel *in the order fed to the network* (after /255).
+    #[serde(default)]
+    pub resize: ResizeRule,
+    /// Resized values are divided by this first (255 for the authors', 1 for TensorFlow's).
+    #[serde(default = "default_divisor")]
+    pub divisor: f32,
+    /// Subtracted per channel *in the order fed to the network* (after the divisor).
     pub mean: [f32; 3],
     pub std: [f32; 3],
+}
+
+fn default_divisor() -> f32 {
+    255.0
 }
 
 impl Default for PreprocessConfig {
@@ -29,8 +51,23 @@ impl Default for PreprocessConfig {
     fn default() -> Self {
         Self {
             color: ColorOrder::Bgr,
+            resize: ResizeRule::OpenCvLinear,
+            divisor: 255.0,
             mean: [0.485, 0.456, 0.406],
             std: [0.229, 0.224, 0.225],
+        }
+    }
+}
+
+impl PreprocessConfig {
+    /// TensorFlow's quantized SSD models: RGB, TF1-legacy resize to u8, `(u8 − 128)/128`.
+    pub fn tensorflow() -> Self {
+        Self {
+            color: ColorOrder::Rgb,
+            resize: ResizeRule::Tf1LegacyU8,
+            divisor: 1.0,
+            mean: [128.0; 3],
+            std: [128.0; 3],
         }
     }
 }
@@ -181,6 +218,40 @@ pub fn resize_linear(
     dst
 }
 
+/// TF1 `resize_bilinear` with `align_corners=False, half_pixel_centers=False` on u8 HWC:
+/// `src = dst·in/out` per axis, clamped to the last pixel, interpolated in f64 as
+/// `top·(1−fy) + bottom·fy`, then rounded half up to u8.
+pub fn resize_tf1_legacy_u8(
+    src: &[u8],
+    [src_h, src_w, channels]: [usize; 3],
+    [dst_h, dst_w]: [usize; 2],
+) -> Vec<u8> {
+    let taps = |dst: usize, src: usize| -> Vec<(usize, usize, f64)> {
+        let scale = src as f64 / dst as f64;
+        (0..dst)
+            .map(|d| {
+                let s = (d as f64 * scale).clamp(0.0, (src - 1) as f64);
+                let i0 = s.floor() as usize;
+                (i0, (i0 + 1).min(src - 1), s - i0 as f64)
+            })
+            .collect()
+    };
+    let (xs, ys) = (taps(dst_w, src_w), taps(dst_h, src_h));
+    let px = |y: usize, x: usize, c: usize| src[(y * src_w + x) * channels + c] as f64;
+    let mut out = Vec::with_capacity(dst_h * dst_w * channels);
+    for &(y0, y1, fy) in &ys {
+        for &(x0, x1, fx) in &xs {
+            for c in 0..channels {
+                let top = px(y0, x0, c) * (1.0 - fx) + px(y0, x1, c) * fx;
+                let bottom = px(y1, x0, c) * (1.0 - fx) + px(y1, x1, c) * fx;
+                let v = top * (1.0 - fy) + bottom * fy;
+                out.push((v + 0.5).floor().clamp(0.0, 255.0) as u8);
+            }
+        }
+    }
+    out
+}
+
 /// BGR (or RGB) u8 HWC of an RGB image, as `cv2.imread` would hand it over.
 pub fn to_channel_order(image: &RgbImage, color: ColorOrder) -> Vec<u8> {
     match color {
@@ -196,18 +267,26 @@ pub fn preprocess_hwc(
     size: usize,
     config: &PreprocessConfig,
 ) -> Vec<f32> {
-    let src: Vec<f32> = hwc.iter().map(|&v| v as f32).collect();
-    let resized = resize_linear(&src, [h, w, 3], [size, size]);
+    let resized = match config.resize {
+        ResizeRule::OpenCvLinear => {
+            let src: Vec<f32> = hwc.iter().map(|&v| v as f32).collect();
+            resize_linear(&src, [h, w, 3], [size, size])
+        }
+        ResizeRule::Tf1LegacyU8 => resize_tf1_legacy_u8(hwc, [h, w, 3], [size, size])
+            .into_iter()
+            .map(f32::from)
+            .collect(),
+    };
     normalize_to_chw(&resized, size, config)
 }
 
-/// Resized f32 HWC (0–255) → `(x/255 − mean[c]) / std[c]`, CHW.
+/// Resized f32 HWC (0–255) → `(x/divisor − mean[c]) / std[c]`, CHW.
 pub fn normalize_to_chw(resized: &[f32], size: usize, config: &PreprocessConfig) -> Vec<f32> {
     let plane = size * size;
     let mut chw = vec![0.0f32; 3 * plane];
     for (i, px) in resized.chunks_exact(3).enumerate() {
         for c in 0..3 {
-            chw[c * plane + i] = (px[c] / 255.0 - config.mean[c]) / config.std[c];
+            chw[c * plane + i] = (px[c] / config.divisor - config.mean[c]) / config.std[c];
         }
     }
     chw

@@ -73,38 +73,69 @@ fn detect_reproduces_the_fixture_detections_and_skips_bad_files() {
     );
     let dets = images[0]["detections"].as_array().unwrap();
 
-    // The fixture's final detections (class, score, y1, x1, y2, x2), from the authors' decode.
+    // The fixture's final detections (class, score, y1, x1, y2, x2) in pixels, from the
+    // authors' decode. JPEG decode is bit-identical to theirs, so the fixture README's
+    // end-to-end bounds apply: every detection scoring ≥ 0.5 found, score within 3e-5 and
+    // box within 1e-5 of the image size. Compared as sets: two detections of one class can
+    // be 4e-7 apart in score, so slot order is not stable.
     let fx = common::load(&s.outputs);
     let want = fx["final_dets_pixels"].f32();
-    let confident: Vec<&[f32]> = want.chunks_exact(6).filter(|r| r[1] > 0.5).collect();
-    assert!(confident.len() > 100);
-    // Our JPEG decoder may differ from libjpeg by an LSB, so scores get 5e-3 and boxes 1 px.
-    let mut matched = 0;
-    for r in &confident {
-        let found = dets.iter().any(|d| {
-            let b: Vec<f32> = d["box"]
+    let ours: Vec<(u64, f32, Vec<f32>)> = dets
+        .iter()
+        .map(|d| {
+            let b = d["box"]
                 .as_array()
                 .unwrap()
                 .iter()
                 .map(|v| v.as_f64().unwrap() as f32)
                 .collect();
-            d["class_id"].as_u64() == Some(r[0] as u64)
-                && (d["score"].as_f64().unwrap() as f32 - r[1]).abs() < 5e-3
-                && (b[0] - r[3]).abs() < 1.0
-                && (b[1] - r[2]).abs() < 1.0
-                && (b[2] - r[5]).abs() < 1.0
-                && (b[3] - r[4]).abs() < 1.0
-        });
-        matched += found as usize;
+            (
+                d["class_id"].as_u64().unwrap(),
+                d["score"].as_f64().unwrap() as f32,
+                b,
+            )
+        })
+        .collect();
+    let (w, h) = (500f32, 375f32);
+    let confident: Vec<&[f32]> = want.chunks_exact(6).filter(|r| r[1] >= 0.5).collect();
+    assert!(confident.len() > 10, "{} confident", confident.len());
+    let (mut worst_score, mut worst_box) = (0f32, 0f32);
+    for r in &confident {
+        // Ours are [x1, y1, x2, y2]; theirs y1, x1, y2, x2.
+        let best = ours
+            .iter()
+            .filter(|(c, _, _)| *c == r[0] as u64)
+            .map(|(_, score, b)| {
+                let db = [
+                    (b[0] - r[3]) / w,
+                    (b[1] - r[2]) / h,
+                    (b[2] - r[5]) / w,
+                    (b[3] - r[4]) / h,
+                ]
+                .iter()
+                .fold(0f32, |m, v| m.max(v.abs()));
+                ((score - r[1]).abs(), db)
+            })
+            .min_by(|a, b| (a.0 + a.1).total_cmp(&(b.0 + b.1)));
+        let Some((ds, db)) = best else {
+            panic!("no detection of class {} at all", r[0]);
+        };
+        assert!(
+            ds <= 3e-5 && db <= 1e-5,
+            "reference detection {r:?}: nearest of ours differs by score {ds:e}, box {db:e}"
+        );
+        worst_score = worst_score.max(ds);
+        worst_box = worst_box.max(db);
     }
-    assert!(
-        matched * 100 >= confident.len() * 99,
-        "matched {matched} of {}",
+    eprintln!(
+        "{} confident detections all matched: score {worst_score:e}, box {worst_box:e} (normalised)",
         confident.len()
     );
+    // 204 reference scores lie within 1e-5 of the 0.01 threshold, so the count may move by 1-2.
+    let n_ref = want.len() / 6;
     assert!(
-        (dets.len() as i64 - 3096).abs() <= 31,
-        "{} detections vs 3096",
+        (dets.len() as i64 - n_ref as i64).abs() <= 2,
+        "{} detections vs {n_ref}",
         dets.len()
     );
     let first = &dets[0];
@@ -158,9 +189,9 @@ fn attention_writes_the_rows_the_authors_compute() {
         };
         let row = got[&format!("scale{k}/row")].f32();
         let d = common::max_abs_diff(&row, &want);
-        // The same bounds as from the authors' own input tensor (model_parity): decode is
+        // The same bound as from the authors' own input tensor (model_parity): decode is
         // bit-identical and resize within an ulp.
-        let tol = if k == 5 { 2.5e-3 } else { 7.5e-4 };
+        let tol = 4e-5;
         eprintln!("scale {k}: max |diff| {d:e}");
         assert!(d <= tol, "scale {k}: max |diff| {d:e}");
         let received = got[&format!("scale{k}/received")].f32();
@@ -216,4 +247,126 @@ fn bad_arguments_are_clear_errors() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("x,y"));
+}
+
+/// (label, score, box) of one detection.
+type Found = (String, f32, [f32; 4]);
+
+/// Detections of `assd detect --json` per image file name.
+fn detect_json(args: &[&std::ffi::OsStr], cwd: &std::path::Path) -> Vec<(String, Vec<Found>)> {
+    let json = cwd.join("dets.json");
+    let out = assd()
+        .current_dir(cwd)
+        .arg("detect")
+        .args(args)
+        .args(["--device", "cpu", "--json"])
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    doc["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|im| {
+            let name = std::path::Path::new(im["path"].as_str().unwrap())
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let dets = im["detections"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| {
+                    let b: Vec<f32> = d["box"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|v| v.as_f64().unwrap() as f32)
+                        .collect();
+                    (
+                        d["label"].as_str().unwrap().to_string(),
+                        d["score"].as_f64().unwrap() as f32,
+                        [b[0], b[1], b[2], b[3]],
+                    )
+                })
+                .collect();
+            (name, dets)
+        })
+        .collect()
+}
+
+#[test]
+fn the_built_in_model_finds_real_objects_from_any_directory() {
+    // No --weights and a working directory with nothing beside it: the embedded model.
+    let cwd = scratch("builtin");
+    let assets = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
+    let images = detect_json(&[assets.as_os_str()], &cwd);
+    assert_eq!(images.len(), 4);
+    let best = |file: &str, label: &str| {
+        images
+            .iter()
+            .find(|(n, _)| n == file)
+            .unwrap()
+            .1
+            .iter()
+            .filter(|d| d.0 == label)
+            .map(|d| d.1)
+            .fold(0f32, f32::max)
+    };
+    // What is in the pictures: the astronaut, the cat, the cup.
+    assert!(best("astronaut.png", "person") >= 0.5);
+    assert!(best("chelsea.png", "cat") >= 0.5);
+    assert!(best("coffee.png", "cup") >= 0.5);
+    // And nothing confidently wrong on them: the best box is the right class.
+    for (file, label) in [("chelsea.png", "cat"), ("coffee.png", "cup")] {
+        let dets = &images.iter().find(|(n, _)| n == file).unwrap().1;
+        let top = dets.iter().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap();
+        assert_eq!(top.0, label, "{file}: {top:?}");
+    }
+    // The COCO model's own settings travel with it: at most 100 detections per image.
+    assert!(images.iter().all(|(_, d)| d.len() <= 100));
+
+    // The shipped fp16 weights against the float32 import of detect.tflite.
+    let Some(tflite) = common::shared_model("ssd-mobilenet-v1-coco/detect.tflite") else {
+        return;
+    };
+    let reference = detect_json(
+        &[
+            std::ffi::OsStr::new("--weights"),
+            tflite.as_os_str(),
+            assets.as_os_str(),
+        ],
+        &cwd,
+    );
+    let (mut worst_score, mut worst_box, mut matched, mut total) = (0f32, 0f32, 0, 0);
+    for ((name, ours), (_, theirs)) in images.iter().zip(&reference) {
+        for t in theirs.iter().filter(|t| t.1 >= 0.3) {
+            total += 1;
+            let near = ours
+                .iter()
+                .filter(|o| o.0 == t.0)
+                .map(|o| {
+                    let db = (0..4).map(|j| (o.2[j] - t.2[j]).abs()).fold(0f32, f32::max);
+                    ((o.1 - t.1).abs(), db)
+                })
+                .min_by(|a, b| (a.0 + a.1 / 100.0).total_cmp(&(b.0 + b.1 / 100.0)));
+            if let Some((ds, db)) = near.filter(|&(ds, db)| ds <= 0.01 && db <= 2.0) {
+                matched += 1;
+                worst_score = worst_score.max(ds);
+                worst_box = worst_box.max(db);
+            } else {
+                panic!("{name}: {t:?} of the float32 import not found in the fp16 model's");
+            }
+        }
+    }
+    eprintln!(
+        "fp16 vs float32 import: {matched}/{total} detections ≥ 0.3 matched, score ≤ {worst_score:e}, box ≤ {worst_box:e} px"
+    );
 }

@@ -8,7 +8,6 @@ use anyhow::{Context, Result};
 use assd::attention_query::attention_row;
 use assd::backend::{DeviceChoice, select_device};
 use assd::config::AssdConfig;
-use assd::detect::DetectConfig;
 use assd::preprocess::{load_image, preprocess};
 use assd::{Detector, weights};
 use clap::Args;
@@ -149,7 +148,7 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
             detector.infer_input(chw.clone(), dims)
         });
         let inference = detector.infer_input(chw.clone(), dims);
-        let config = DetectConfig::default();
+        let config = detector.config().detect;
         let nms = time(args.warmup, args.runs, || {
             detector.detections(&inference, &config)
         });
@@ -222,7 +221,7 @@ fn stream_latency(
         },
         || {},
     );
-    let config = DetectConfig::default();
+    let config = detector.config().detect;
     let deadline = Instant::now() + Duration::from_secs_f32(seconds);
     let mut latencies = Vec::new();
     let mut forwards = Vec::new();

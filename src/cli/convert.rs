@@ -6,25 +6,72 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use assd::backend::cpu;
 use assd::config::AssdConfig;
-use assd::weights::{load_model, save_model};
+use assd::weights::{add_attention, load_model, read_tflite, save_model, save_model_f16};
 use clap::Args;
 
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
-    /// Input checkpoint (.pth or .safetensors).
+    /// Input checkpoint: the authors' .pth, a .safetensors, or TensorFlow's SSD-MobileNet
+    /// `detect.tflite` (dequantized on import).
     input: PathBuf,
     /// Output .safetensors file (written atomically).
     output: PathBuf,
-    /// Configuration; default: recognised from the checkpoint.
+    /// Configuration; default: recognised from the checkpoint. `assd-mobilenet` on an
+    /// SSD-MobileNet input adds an attention unit per source that starts as the identity.
     #[arg(long)]
     model: Option<String>,
+    /// Store the weights as 16-bit floats (half the size).
+    #[arg(long)]
+    fp16: bool,
 }
 
 pub fn run(args: ConvertArgs) -> Result<ExitCode> {
-    let config = args.model.as_deref().map(AssdConfig::preset).transpose()?;
-    let model = load_model(&args.input, config, &cpu().device)
+    let device = cpu().device;
+    let target = args.model.as_deref().map(AssdConfig::preset).transpose()?;
+    let is_tflite = args
+        .input
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("tflite"));
+    if is_tflite {
+        let import = read_tflite(&args.input)?;
+        let ops: Vec<String> = import
+            .op_counts
+            .iter()
+            .map(|(op, n)| format!("{n} {op}"))
+            .collect();
+        eprintln!(
+            "{}: {} ({} tensors, {} anchors)",
+            args.input.display(),
+            ops.join(", "),
+            import.checkpoint.tensors.len(),
+            import.config.num_priors().unwrap_or(0)
+        );
+    }
+    // The checkpoint's own configuration first: an attention-free detector gets its units
+    // added afterwards rather than failing on the missing tensors.
+    let mut model = load_model(&args.input, None, &device)
         .with_context(|| format!("loading {}", args.input.display()))?;
-    save_model(&model, &args.output)?;
-    eprintln!("wrote {} ({})", args.output.display(), model.config.name);
+    if let Some(target) = target {
+        if target.attention && !model.config.attention {
+            // Seeded, so the new query/key convs are the same on every run.
+            device.seed(0);
+            model = add_attention(&model, &target.name, &device)?;
+        } else if target.name != model.config.name {
+            model = load_model(&args.input, Some(target), &device)
+                .with_context(|| format!("loading {}", args.input.display()))?;
+        }
+    }
+    if args.fp16 {
+        save_model_f16(&model, &args.output)?;
+    } else {
+        save_model(&model, &args.output)?;
+    }
+    eprintln!(
+        "wrote {} ({}, {} parameters{})",
+        args.output.display(),
+        model.config.name,
+        model.parameter_count(),
+        if args.fp16 { ", fp16" } else { "" }
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -22,15 +22,19 @@ pub struct DetectArgs {
     inputs: Vec<PathBuf>,
     #[command(flatten)]
     model: ModelArgs,
-    /// Confidence threshold (scores strictly above it are kept).
-    #[arg(long, default_value_t = 0.01)]
-    conf: f32,
-    /// NMS IoU threshold.
-    #[arg(long, default_value_t = 0.45)]
-    nms: f32,
-    /// Candidates per class entering NMS (and kept at most).
-    #[arg(long, default_value_t = 200)]
-    top_k: usize,
+    /// Confidence threshold (scores strictly above it are kept). Default: the model's
+    /// (0.01 for both families).
+    #[arg(long)]
+    conf: Option<f32>,
+    /// NMS IoU threshold. Default: the model's (ASSD513 0.45, SSD-MobileNet 0.6).
+    #[arg(long)]
+    nms: Option<f32>,
+    /// Candidates per class entering NMS (and kept at most). Default: the model's (200, 100).
+    #[arg(long)]
+    top_k: Option<usize>,
+    /// At most this many detections per image. Default: the model's (none, 100).
+    #[arg(long)]
+    max_per_image: Option<usize>,
     /// One NMS across all classes instead of per class.
     #[arg(long)]
     class_agnostic: bool,
@@ -77,11 +81,13 @@ pub fn run(args: DetectArgs) -> Result<ExitCode> {
         detector.head.priors.len(),
         detector.config().num_classes
     );
+    let defaults = detector.config().detect;
     let config = DetectConfig {
-        conf_thresh: args.conf,
-        nms_thresh: args.nms,
-        top_k: args.top_k,
-        class_agnostic: args.class_agnostic,
+        conf_thresh: args.conf.unwrap_or(defaults.conf_thresh),
+        nms_thresh: args.nms.unwrap_or(defaults.nms_thresh),
+        top_k: args.top_k.unwrap_or(defaults.top_k),
+        class_agnostic: args.class_agnostic || defaults.class_agnostic,
+        max_per_image: args.max_per_image.or(defaults.max_per_image),
     };
     let bar = if files.len() > 1 {
         let bar = ProgressBar::new(files.len() as u64);

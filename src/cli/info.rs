@@ -21,6 +21,7 @@ pub fn run(args: InfoArgs) -> Result<ExitCode> {
     let format = match checkpoint.format {
         CheckpointFormat::Pytorch => "PyTorch state_dict (authors' layout)",
         CheckpointFormat::Safetensors => "safetensors (assd layout)",
+        CheckpointFormat::Tflite => "TensorFlow Lite (dequantized on import)",
     };
     println!("file:        {}", args.file.display());
     println!("format:      {format}");
@@ -53,8 +54,31 @@ pub fn run(args: InfoArgs) -> Result<ExitCode> {
             if let (Ok(sizes), Ok(priors)) = (config.feature_sizes(), config.num_priors()) {
                 let sizes: Vec<String> = sizes.iter().map(|s| format!("{s}×{s}")).collect();
                 println!("scales:      {}", sizes.join(", "));
-                println!("priors:      {}", group_digits(priors));
+                println!(
+                    "priors:      {} ({})",
+                    group_digits(priors),
+                    match config.priors {
+                        assd::config::PriorLayout::Generated => "generated",
+                        assd::config::PriorLayout::Stored { .. } => "stored in the checkpoint",
+                    }
+                );
             }
+            let p = &config.preprocess;
+            println!(
+                "input:       {:?}, {:?} resize, (x / {} − {:?}) / {:?}",
+                p.color, p.resize, p.divisor, p.mean, p.std
+            );
+            println!("scores:      {:?}", config.score);
+            let d = &config.detect;
+            println!(
+                "detection:   score > {}, NMS {}, top {} per class{}",
+                d.conf_thresh,
+                d.nms_thresh,
+                d.top_k,
+                d.max_per_image
+                    .map(|n| format!(", {n} per image"))
+                    .unwrap_or_default()
+            );
         }
         Err(err) => println!("model:       not recognised ({err})"),
     }

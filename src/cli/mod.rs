@@ -8,7 +8,7 @@ mod eval;
 mod info;
 mod train;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -94,44 +94,29 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 /// Options shared by every command that runs the model.
 #[derive(Debug, clap::Args)]
 pub struct ModelArgs {
-    /// Checkpoint: the authors' .pth or the project's .safetensors. Default: the first of
-    /// weights/assd513.safetensors, weights/assd513.pth and
-    /// ../shared/fixtures/assd513/assd513_voc_fp16.pth that exists.
+    /// Checkpoint: the project's .safetensors, the authors' .pth, or a TensorFlow Lite
+    /// SSD-MobileNet (.tflite). Default: the built-in ASSD-MobileNet COCO model
+    /// (builtin:assd-mobilenet-coco).
     #[arg(long, short)]
     weights: Option<PathBuf>,
-    /// Network configuration (assd513, assd321, assd300, assd512, ssd300, ssd512);
-    /// default: recognised from the checkpoint.
+    /// Network configuration (assd513, assd321, assd300, assd512, ssd300, ssd512,
+    /// assd-mobilenet, ssd-mobilenet); default: recognised from the checkpoint.
     #[arg(long)]
     model: Option<String>,
     /// Where to run: auto (GPU if a hardware adapter exists), gpu or cpu.
     #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
     device: DeviceChoice,
-    /// Feed RGB instead of the authors' BGR (for weights trained on RGB input).
+    /// Feed RGB whatever the checkpoint says (for .pth weights trained on RGB input; the
+    /// project's checkpoints carry their colour order).
     #[arg(long)]
     rgb: bool,
-}
-
-fn default_weights() -> Result<PathBuf> {
-    for candidate in assd::weights::DEFAULT_WEIGHTS {
-        let path = Path::new(candidate);
-        if path.exists() {
-            eprintln!("using weights {candidate}");
-            return Ok(path.to_path_buf());
-        }
-    }
-    anyhow::bail!(
-        "no weights given and none found (looked for {}); pass --weights <FILE> (the authors' .pth \
-         or an assd .safetensors), or put one at weights/assd513.safetensors with \
-         `assd convert <CHECKPOINT.pth> weights/assd513.safetensors`",
-        assd::weights::DEFAULT_WEIGHTS.join(", ")
-    )
 }
 
 impl ModelArgs {
     pub fn weights_path(&self) -> Result<PathBuf> {
         match &self.weights {
             Some(p) => Ok(p.clone()),
-            None => default_weights(),
+            None => Ok(PathBuf::from(assd::weights::DEFAULT_WEIGHTS)),
         }
     }
 

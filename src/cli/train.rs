@@ -15,9 +15,13 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// Dataset: a VOC root, a COCO instances JSON or a YOLO root.
+    /// Dataset: a VOC root, a COCO root or instances JSON, or a YOLO root. Repeat to train
+    /// on several together (classes merged by name).
     #[arg(long)]
-    data: Option<PathBuf>,
+    data: Vec<PathBuf>,
+    /// Hold out every K-th training image for validation (never trained on).
+    #[arg(long, value_name = "K")]
+    holdout_every: Option<usize>,
     /// Dataset format (default: detected).
     #[arg(long, value_enum)]
     format: Option<Format>,
@@ -67,6 +71,12 @@ pub struct TrainArgs {
     /// Keep the backbone fixed.
     #[arg(long)]
     freeze_backbone: bool,
+    /// Also keep the extra layers and the fusion block fixed.
+    #[arg(long)]
+    freeze_extras: bool,
+    /// Also keep the loc/conf heads fixed (with both above: only the attention units train).
+    #[arg(long)]
+    freeze_heads: bool,
     /// No augmentation.
     #[arg(long)]
     no_augment: bool,
@@ -125,8 +135,8 @@ impl TrainObserver for Progress {
     fn epoch(&mut self, r: &EpochReport) {
         let val = r.validation.as_ref().map_or(String::new(), |v| {
             format!(
-                ", val mAP VOC07 {:.4} / VOC all {:.4} / .5:.95 {:.4}",
-                v.map_voc07, v.map_voc_all, v.map_coco
+                ", val mAP VOC07 {:.4} / VOC all {:.4} / COCO .5:.95 {:.4} / COCO AP50 {:.4}",
+                v.map_voc07, v.map_voc_all, v.map_coco, v.map50_coco
             )
         });
         self.line(format!(
@@ -152,8 +162,10 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
         Some(path) => TrainConfig::from_file(path)?,
         None => TrainConfig::default(),
     };
-    if let Some(v) = args.data {
+    let mut data = args.data.into_iter();
+    if let Some(v) = data.next() {
         config.data = v;
+        config.more_data = data.collect();
     }
     if let Some(v) = args.format {
         config.format = v;
@@ -179,6 +191,11 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
         val_split
     );
     config.freeze_backbone |= args.freeze_backbone;
+    config.freeze_extras |= args.freeze_extras;
+    config.freeze_heads |= args.freeze_heads;
+    if args.holdout_every.is_some() {
+        config.holdout_every = args.holdout_every;
+    }
     if args.no_augment {
         config.augment = None;
     }

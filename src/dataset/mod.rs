@@ -62,6 +62,119 @@ impl Dataset {
     pub fn object_count(&self) -> usize {
         self.samples.iter().map(|s| s.objects.len()).sum()
     }
+
+    /// The classes renamed to a model's outputs: class c becomes model label `labels[c]`
+    /// (1-based), and the class list is `model_names[1..]`, so class index = label − 1.
+    pub fn relabelled(self, labels: &[usize], model_names: &[String]) -> Dataset {
+        let samples = self
+            .samples
+            .into_iter()
+            .map(|s| Sample {
+                objects: s
+                    .objects
+                    .into_iter()
+                    .map(|o| Object {
+                        class: labels[o.class] - 1,
+                        ..o
+                    })
+                    .collect(),
+                ..s
+            })
+            .collect();
+        Dataset {
+            classes: model_names.get(1..).unwrap_or_default().to_vec(),
+            samples,
+            skipped: self.skipped,
+        }
+    }
+
+    /// Both datasets' images; `other`'s classes are matched to this one's by name, new ones
+    /// appended.
+    pub fn merged(mut self, other: Dataset) -> Dataset {
+        let index: Vec<usize> = other
+            .classes
+            .iter()
+            .map(|c| match self.classes.iter().position(|x| x == c) {
+                Some(i) => i,
+                None => {
+                    self.classes.push(c.clone());
+                    self.classes.len() - 1
+                }
+            })
+            .collect();
+        self.samples.extend(other.samples.into_iter().map(|s| {
+            Sample {
+                objects: s
+                    .objects
+                    .into_iter()
+                    .map(|o| Object {
+                        class: index[o.class],
+                        ..o
+                    })
+                    .collect(),
+                ..s
+            }
+        }));
+        self.skipped.extend(other.skipped);
+        self
+    }
+
+    /// (every image but each k-th, each k-th): a fixed held-out split (k ≥ 2), in reading order.
+    pub fn split_every(self, k: usize) -> (Dataset, Dataset) {
+        let k = k.max(2);
+        let (mut kept, mut held) = (Vec::new(), Vec::new());
+        for (i, s) in self.samples.into_iter().enumerate() {
+            if i % k == k - 1 {
+                held.push(s);
+            } else {
+                kept.push(s);
+            }
+        }
+        let make = |samples| Dataset {
+            classes: self.classes.clone(),
+            samples,
+            skipped: Vec::new(),
+        };
+        let mut train = make(kept);
+        train.skipped = self.skipped.clone();
+        (train, make(held))
+    }
+
+    /// Only the classes `map` gives a value for (e.g. the model labels of the classes a model
+    /// shares with the dataset), renumbered in order, their objects kept and the others
+    /// dropped; returns the dataset and the kept classes' values.
+    pub fn restricted_to<T: Copy>(self, map: &[Option<T>]) -> (Dataset, Vec<T>) {
+        let mut index = vec![None; self.classes.len()];
+        let mut classes = Vec::new();
+        let mut values = Vec::new();
+        for (c, name) in self.classes.iter().enumerate() {
+            if let Some(v) = map.get(c).copied().flatten() {
+                index[c] = Some(classes.len());
+                classes.push(name.clone());
+                values.push(v);
+            }
+        }
+        let samples = self
+            .samples
+            .into_iter()
+            .map(|s| Sample {
+                objects: s
+                    .objects
+                    .into_iter()
+                    .filter_map(|o| index[o.class].map(|class| Object { class, ..o }))
+                    .collect(),
+                ..s
+            })
+            .collect();
+        (
+            Dataset {
+                classes,
+                samples,
+                skipped: self.skipped,
+            },
+            values,
+        )
+    }
 }
 
 /// A way of reading a dataset from disk.
@@ -131,10 +244,13 @@ pub enum Format {
     Yolo,
 }
 
-/// Guesses the format of `path`: a `.json` file is COCO, a folder with `Annotations/` is VOC,
-/// one with `labels/` is YOLO.
+/// Guesses the format of `path`: a `.json` file or a folder with `annotations/instances_*.json`
+/// is COCO, a folder with `Annotations/` is VOC, one with `labels/` is YOLO.
 pub fn detect_format(path: &Path) -> Result<Format, DatasetError> {
     if path.is_file() && path.extension().is_some_and(|e| e == "json") {
+        return Ok(Format::Coco);
+    }
+    if !coco_splits(path).is_empty() {
         return Ok(Format::Coco);
     }
     if path.join("Annotations").is_dir() {
@@ -151,6 +267,61 @@ pub fn detect_format(path: &Path) -> Result<Format, DatasetError> {
     })
 }
 
+/// Splits of a COCO root as people keep it: `annotations/instances_<split>.json`, sorted.
+pub fn coco_splits(root: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(root.join("annotations")) else {
+        return Vec::new();
+    };
+    let mut splits: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_prefix("instances_")
+                .and_then(|n| n.strip_suffix(".json"))
+                .map(str::to_string)
+        })
+        .collect();
+    splits.sort();
+    splits
+}
+
+/// The instances file of `split` (default: the only one) in a COCO root, and its image
+/// folder `<root>/<split>/` when that exists.
+fn coco_layout(
+    root: &Path,
+    split: Option<&str>,
+) -> Result<(PathBuf, Option<PathBuf>), DatasetError> {
+    let splits = coco_splits(root);
+    let split = match split {
+        Some(s) if splits.iter().any(|x| x == s) => s.to_string(),
+        Some(s) => {
+            return Err(DatasetError::Layout {
+                path: root.to_path_buf(),
+                message: format!(
+                    "no annotations/instances_{s}.json (splits here: {})",
+                    splits.join(", ")
+                ),
+            });
+        }
+        None if splits.len() == 1 => splits[0].clone(),
+        None => {
+            return Err(DatasetError::Layout {
+                path: root.to_path_buf(),
+                message: format!(
+                    "several COCO splits ({}): choose one with --split",
+                    splits.join(", ")
+                ),
+            });
+        }
+    };
+    let images = root.join(&split);
+    Ok((
+        root.join("annotations")
+            .join(format!("instances_{split}.json")),
+        images.is_dir().then_some(images),
+    ))
+}
+
 /// Reads the dataset at `path` (`split`: a VOC image set or a YOLO sub-folder; `images`: the
 /// image folder of a COCO file when not beside it).
 pub fn open(
@@ -165,6 +336,10 @@ pub fn open(
     };
     match format {
         Format::Voc => VocReader::new(path, split).read(),
+        Format::Coco if path.is_dir() => {
+            let (json, split_images) = coco_layout(path, split)?;
+            CocoReader::new(&json, images.or(split_images.as_deref())).read()
+        }
         Format::Coco => CocoReader::new(path, images).read(),
         Format::Yolo | Format::Auto => YoloReader::new(path, split).read(),
     }

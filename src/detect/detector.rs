@@ -16,6 +16,10 @@ pub struct DetectConfig {
     pub top_k: usize,
     /// Run one NMS over all classes instead of one per class. Default: false.
     pub class_agnostic: bool,
+    /// Keep at most this many detections per image, best first (COCO evaluation keeps 100).
+    /// Default: no limit (the authors').
+    #[serde(default)]
+    pub max_per_image: Option<usize>,
 }
 
 impl Default for DetectConfig {
@@ -25,6 +29,7 @@ impl Default for DetectConfig {
             nms_thresh: 0.45,
             top_k: 200,
             class_agnostic: false,
+            max_per_image: None,
         }
     }
 }
@@ -52,6 +57,30 @@ pub fn detect(
     scores: &[f32],
     priors: &[[f32; 4]],
     num_classes: usize,
+    variances: [f32; 2],
+    config: &DetectConfig,
+) -> Vec<RawDetection> {
+    let classes: Vec<usize> = (1..num_classes).collect();
+    detect_classes(
+        loc,
+        scores,
+        priors,
+        num_classes,
+        &classes,
+        variances,
+        config,
+    )
+}
+
+/// [`detect`] over the listed classes only (a model's output columns that are not classes,
+/// such as COCO's unused ids, are left out). With [`DetectConfig::max_per_image`] the best
+/// that many are kept, still grouped by class.
+pub fn detect_classes(
+    loc: &[[f32; 4]],
+    scores: &[f32],
+    priors: &[[f32; 4]],
+    num_classes: usize,
+    classes: &[usize],
     variances: [f32; 2],
     config: &DetectConfig,
 ) -> Vec<RawDetection> {
@@ -83,11 +112,28 @@ pub fn detect(
     };
     let mut out = Vec::new();
     if config.class_agnostic {
-        run((1..num_classes).flat_map(candidates).collect(), &mut out);
+        run(
+            classes.iter().flat_map(|&c| candidates(c)).collect(),
+            &mut out,
+        );
     } else {
-        for class in 1..num_classes {
+        for &class in classes {
             run(candidates(class).collect(), &mut out);
         }
+    }
+    if let Some(limit) = config.max_per_image.filter(|&l| l < out.len()) {
+        // The score of the limit-th best; ties at the cut keep the earlier detections.
+        let mut order: Vec<usize> = (0..out.len()).collect();
+        order.sort_by(|&a, &b| out[b].score.total_cmp(&out[a].score).then(a.cmp(&b)));
+        let mut keep = vec![false; out.len()];
+        for &i in &order[..limit] {
+            keep[i] = true;
+        }
+        let mut i = 0;
+        out.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
     }
     out
 }

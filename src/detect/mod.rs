@@ -9,6 +9,6 @@ mod nms;
 mod priors;
 
 pub use boxes::{decode, encode};
-pub use detector::{DetectConfig, Detection, RawDetection, detect, to_pixels};
+pub use detector::{DetectConfig, Detection, RawDetection, detect, detect_classes, to_pixels};
 pub use nms::{iou, nms};
 pub use priors::{PriorInfo, prior_boxes, prior_info};

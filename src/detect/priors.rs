@@ -1,13 +1,17 @@
 //! The authors' `PriorBox`: computed in f64, stored as f32, never clipped.
 
-use crate::config::AssdConfig;
+use crate::config::{AssdConfig, PriorLayout};
 
-/// Prior boxes `[P][cy, cx, h, w]` for a configuration whose feature sizes are `sizes`.
+/// Prior boxes `[P][cy, cx, h, w]` for a configuration whose feature sizes are `sizes`: the
+/// stored ones when the configuration carries them, else generated.
 ///
 /// Order: scale k, then row i, column j, then min box, sqrt(min·max) box, and per aspect
 /// ratio a wide then a tall box. Centres use the configured `step`, not input/size, so grids
 /// may overrun the image exactly as the authors' do.
 pub fn prior_boxes(config: &AssdConfig, sizes: &[usize]) -> Vec<[f32; 4]> {
+    if let PriorLayout::Stored { boxes, .. } = &config.priors {
+        return boxes.clone();
+    }
     let image = config.input_size as f64;
     let mut out = Vec::new();
     for (spec, &f) in config.scales.iter().zip(sizes) {
@@ -44,8 +48,12 @@ pub struct PriorInfo {
 /// Inverse of the flat prior index: offset_k + (y·W_k + x)·boxes_k + a.
 pub fn prior_info(config: &AssdConfig, sizes: &[usize], index: usize) -> Option<PriorInfo> {
     let mut offset = 0;
-    for (scale, (spec, &f)) in config.scales.iter().zip(sizes).enumerate() {
-        let boxes = spec.boxes_per_location();
+    for (scale, (boxes, &f)) in config
+        .boxes_per_location()
+        .into_iter()
+        .zip(sizes)
+        .enumerate()
+    {
         let count = f * f * boxes;
         if index < offset + count {
             let local = index - offset;

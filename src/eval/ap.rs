@@ -179,6 +179,11 @@ pub fn coco_ap(detections: &[ScoredBox], truths: &[TruthBox]) -> f64 {
         / 10.0
 }
 
+/// COCO-style AP at IoU 0.5 alone (101-point, COCO matching): pycocotools' AP50.
+pub fn coco_ap50(detections: &[ScoredBox], truths: &[TruthBox]) -> f64 {
+    coco_101_ap(&pr_curve(detections, truths, 0.5, MatchRule::Coco))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,6 +249,10 @@ mod tests {
         assert!(
             (coco_101_ap(&pr_curve(&dets, &truths, 0.5, MatchRule::Coco)) - want101).abs() < 1e-12
         );
+        assert!((coco_ap50(&dets, &truths) - want101).abs() < 1e-12);
+        // At IoU ≥ 0.85 the third detection (exact) still matches, the first (exact) too: the
+        // same curve; the mean over 0.50:0.95 equals AP50 here because every match is exact.
+        assert!((coco_ap(&dets, &truths) - want101).abs() < 1e-12);
     }
 
     #[test]

@@ -10,7 +10,6 @@ pub use ap::{MatchRule, PrCurve, ScoredBox, TruthBox, box_iou, pr_curve};
 pub use plot::pr_curves_png;
 
 use crate::dataset::Dataset;
-use crate::detect::DetectConfig;
 use crate::inference::Detector;
 use crate::preprocess::{ImageLoadError, load_image};
 
@@ -21,9 +20,10 @@ pub struct ImagePredictions {
     pub boxes: Vec<(usize, f32, [f32; 4])>,
 }
 
-/// Runs `detector` over every sample at the authors' evaluation setting
-/// ([`DetectConfig::default`]: score > 0.01, top 200 per class, NMS 0.45), whatever the
-/// display threshold. `labels[c]` is the model label (1-based) of dataset class `c`; other
+/// Runs `detector` over every sample at its model's evaluation setting (the checkpoint's
+/// [`crate::detect::DetectConfig`]: for the authors' ASSD score > 0.01, top 200 per class, NMS 0.45; for
+/// SSD-MobileNet NMS 0.6, top 100 per class and 100 per image), whatever the display
+/// threshold. `labels[c]` is the model label (1-based) of dataset class `c`; other
 /// labels are dropped. `on_image` runs after each image (progress).
 pub fn predict(
     detector: &Detector,
@@ -31,7 +31,7 @@ pub fn predict(
     labels: &[usize],
     mut on_image: impl FnMut(),
 ) -> Result<Vec<ImagePredictions>, ImageLoadError> {
-    let config = DetectConfig::default();
+    let config = detector.config().detect;
     let mut predictions = Vec::with_capacity(dataset.samples.len());
     for sample in &dataset.samples {
         let inference = detector.infer(&load_image(&sample.image)?);
@@ -64,6 +64,8 @@ pub struct ClassResult {
     pub ap_voc_all: f64,
     /// COCO-style AP averaged over IoU 0.50:0.05:0.95 (101-point, ≤ 100 detections/image).
     pub ap_coco: f64,
+    /// The same at IoU 0.5 only (COCO's AP50).
+    pub ap50_coco: f64,
     #[serde(skip)]
     pub curve: PrCurve,
 }
@@ -77,6 +79,7 @@ pub struct Report {
     pub map_voc07: f64,
     pub map_voc_all: f64,
     pub map_coco: f64,
+    pub map50_coco: f64,
 }
 
 /// Scores `predictions` (one per sample, same order) against `dataset`.
@@ -137,6 +140,7 @@ pub fn evaluate(dataset: &Dataset, predictions: &[ImagePredictions]) -> Report {
             ap_voc07: ap::voc07_ap(&curve),
             ap_voc_all: ap::all_point_ap(&curve),
             ap_coco: ap::coco_ap(&coco_detections, &truths),
+            ap50_coco: ap::coco_ap50(&coco_detections, &truths),
             curve,
         });
     }
@@ -153,6 +157,7 @@ pub fn evaluate(dataset: &Dataset, predictions: &[ImagePredictions]) -> Report {
         map_voc07: mean(|c| c.ap_voc07),
         map_voc_all: mean(|c| c.ap_voc_all),
         map_coco: mean(|c| c.ap_coco),
+        map50_coco: mean(|c| c.ap50_coco),
         classes,
     }
 }
@@ -161,23 +166,29 @@ impl Report {
     /// The per-class table and the means, labelled with which AP is which.
     pub fn table(&self) -> String {
         let mut out = format!(
-            "{:<16} {:>6} {:>8} {:>10} {:>10} {:>12}\n",
-            "class", "GT", "dets", "AP VOC07", "AP VOC all", "AP .5:.95"
+            "{:<16} {:>6} {:>8} {:>10} {:>10} {:>10} {:>10}\n",
+            "class", "GT", "dets", "AP VOC07", "AP VOC all", "AP .5:.95", "AP50 COCO"
         );
         for c in &self.classes {
             out += &format!(
-                "{:<16} {:>6} {:>8} {:>10.4} {:>10.4} {:>12.4}\n",
-                c.class, c.positives, c.detections, c.ap_voc07, c.ap_voc_all, c.ap_coco
+                "{:<16} {:>6} {:>8} {:>10.4} {:>10.4} {:>10.4} {:>10.4}\n",
+                c.class,
+                c.positives,
+                c.detections,
+                c.ap_voc07,
+                c.ap_voc_all,
+                c.ap_coco,
+                c.ap50_coco
             );
         }
         out += &format!(
-            "{:<16} {:>6} {:>8} {:>10.4} {:>10.4} {:>12.4}\n",
-            "mean", "", "", self.map_voc07, self.map_voc_all, self.map_coco
+            "{:<16} {:>6} {:>8} {:>10.4} {:>10.4} {:>10.4} {:>10.4}\n",
+            "mean", "", "", self.map_voc07, self.map_voc_all, self.map_coco, self.map50_coco
         );
         out += &format!(
             "({} images. AP VOC07: 11-point at IoU > 0.5; AP VOC all: all-point at IoU > 0.5; \
              AP .5:.95: COCO-style 101-point averaged over IoU 0.50:0.05:0.95, ≤ 100 detections \
-             per image. IoU without the devkit's +1.)\n",
+             per image; AP50 COCO: the same at IoU 0.5. IoU without the devkit's +1.)\n",
             self.images
         );
         out

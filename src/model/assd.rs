@@ -5,8 +5,8 @@ use burn::store::ModuleSnapshot;
 
 use super::{
     AttentionUnit, AttentionUnitConfig, ExtraBlock, ExtraBlockConfig, Fusion, FusionConfig,
-    MultiboxHeads, MultiboxHeadsConfig, ResNet101, ResNet101Config, TinyBackbone,
-    TinyBackboneConfig, Vgg16, Vgg16Config,
+    MobileNetV1, MobileNetV1Config, MultiboxHeads, MultiboxHeadsConfig, ResNet101, ResNet101Config,
+    TinyBackbone, TinyBackboneConfig, Vgg16, Vgg16Config,
 };
 use crate::config::{AssdConfig, BackboneKind, ConfigError};
 
@@ -16,6 +16,7 @@ pub enum Backbone {
     ResNet101(ResNet101),
     Vgg16(Vgg16),
     Tiny(TinyBackbone),
+    MobileNetV1(MobileNetV1),
 }
 
 impl Backbone {
@@ -25,6 +26,7 @@ impl Backbone {
             Backbone::ResNet101(net) => net.forward(x).into(),
             Backbone::Vgg16(net) => net.forward(x).into(),
             Backbone::Tiny(net) => net.forward(x).into(),
+            Backbone::MobileNetV1(net) => net.forward(x).into(),
         }
     }
 }
@@ -64,12 +66,11 @@ impl AssdConfig {
             BackboneKind::ResNet101 => Backbone::ResNet101(ResNet101Config::new().init(device)),
             BackboneKind::Vgg16 => Backbone::Vgg16(Vgg16Config::new().init(device)),
             BackboneKind::Tiny => Backbone::Tiny(TinyBackboneConfig::new().init(device)),
+            BackboneKind::MobileNetV1 => {
+                Backbone::MobileNetV1(MobileNetV1Config::new().init(device))
+            }
         };
-        let mut in_channels = match self.backbone {
-            BackboneKind::ResNet101 => 2048,
-            BackboneKind::Vgg16 => 1024,
-            BackboneKind::Tiny => crate::model::TINY_CHANNELS[4],
-        };
+        let mut in_channels = self.backbone_out_channels();
         let extras = self
             .extras
             .iter()
@@ -78,6 +79,8 @@ impl AssdConfig {
                     .with_stride(e.stride)
                     .with_padding(e.padding)
                     .with_batch_norm(self.extras_batch_norm)
+                    .with_same_padding(e.same_padding)
+                    .with_activation(self.activation)
                     .init(device);
                 in_channels = e.out_channels;
                 block
@@ -93,14 +96,16 @@ impl AssdConfig {
                 .map(|&c| {
                     AttentionUnitConfig::new(c)
                         .with_reduction(self.attention_reduction)
+                        .with_identity_init(self.attention_identity_init)
                         .init(device)
                 })
                 .collect()
         } else {
             Vec::new()
         };
-        let boxes = self.scales.iter().map(|s| s.boxes_per_location()).collect();
-        let heads = MultiboxHeadsConfig::new(channels, boxes, self.num_classes).init(device);
+        let heads = MultiboxHeadsConfig::new(channels, self.boxes_per_location(), self.num_classes)
+            .with_kernel(self.head_kernel)
+            .init(device);
         Ok(Assd {
             backbone,
             extras,
@@ -116,7 +121,7 @@ impl AssdConfig {
     pub fn fusion_inputs(&self) -> [usize; 3] {
         match self.backbone {
             BackboneKind::ResNet101 => [512, 1024, 2048],
-            BackboneKind::Vgg16 | BackboneKind::Tiny => {
+            BackboneKind::Vgg16 | BackboneKind::Tiny | BackboneKind::MobileNetV1 => {
                 let first_extra = self
                     .extras
                     .iter()
@@ -126,6 +131,10 @@ impl AssdConfig {
                     BackboneKind::Tiny => {
                         let c = crate::model::TINY_CHANNELS;
                         [c[3], c[4], first_extra]
+                    }
+                    BackboneKind::MobileNetV1 => {
+                        let c = crate::config::MOBILENET_CHANNELS;
+                        [c[11], c[13], first_extra]
                     }
                     _ => [512, 1024, first_extra],
                 }
@@ -147,6 +156,12 @@ impl Assd {
 
     /// `[batch, 3, s, s]` (preprocessed) → [`AssdOutput`].
     pub fn forward(&self, x: Tensor<4>) -> AssdOutput {
+        self.predict(self.sources(x))
+    }
+
+    /// The prediction sources before attention: backbone taps, extra-layer sources, the
+    /// fusion output in place of source 0; each `[batch, C_k, H_k, W_k]`.
+    pub fn sources(&self, x: Tensor<4>) -> Vec<Tensor<4>> {
         let mut sources = self.backbone.forward(x);
         let mut x = sources.last().expect("every backbone has sources").clone();
         for (block, spec) in self.extras.iter().zip(&self.config.extras) {
@@ -159,6 +174,11 @@ impl Assd {
             sources[0] =
                 fusion.forward([sources[0].clone(), sources[1].clone(), sources[2].clone()]);
         }
+        sources
+    }
+
+    /// Attention (when configured) and heads on [`Assd::sources`].
+    pub fn predict(&self, mut sources: Vec<Tensor<4>>) -> AssdOutput {
         let feature_sizes = sources
             .iter()
             .map(|s| {

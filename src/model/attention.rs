@@ -1,6 +1,7 @@
 //! ASSD's self-attention unit: softmax(fᵀg) over keys, `x + h·βᵀ`, no γ and no 1/√d.
 
-use burn::nn::conv::Conv2d;
+use burn::nn::Initializer;
+use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
 
@@ -14,6 +15,10 @@ pub struct AttentionUnitConfig {
     /// Query/key channels are C / reduction. Default: 8.
     #[config(default = 8)]
     pub reduction: usize,
+    /// Start the value conv at zero, so the unit is the identity until trained (for adding
+    /// attention to a pretrained SSD). Default: false (PyTorch's default init).
+    #[config(default = false)]
+    pub identity_init: bool,
 }
 
 /// Query f (`conv1`), key g (`conv2`) and value h (`conv3`), all 1×1 without bias.
@@ -40,7 +45,14 @@ impl AttentionUnitConfig {
         AttentionUnit {
             query: conv2d([self.channels, reduced], 1, 1, 0, false, device),
             key: conv2d([self.channels, reduced], 1, 1, 0, false, device),
-            value: conv2d([self.channels, self.channels], 1, 1, 0, false, device),
+            value: if self.identity_init {
+                Conv2dConfig::new([self.channels, self.channels], [1, 1])
+                    .with_bias(false)
+                    .with_initializer(Initializer::Zeros)
+                    .init(device)
+            } else {
+                conv2d([self.channels, self.channels], 1, 1, 0, false, device)
+            },
         }
     }
 }

@@ -1,11 +1,12 @@
-//! One extra layer after the backbone: conv (bias) → optional BN → ReLU.
+//! One extra layer after the backbone: conv (bias) → optional BN → ReLU or ReLU6.
 
 use burn::nn::conv::Conv2d;
 use burn::nn::{BatchNorm, BatchNormConfig};
 use burn::prelude::*;
-use burn::tensor::activation::relu;
+use burn::tensor::activation::{relu, relu6};
 
-use super::{batch_norm, conv2d};
+use super::{batch_norm, conv2d, conv2d_same};
+use crate::config::Activation;
 
 /// Configuration of an [`ExtraBlock`].
 #[derive(Config, Debug)]
@@ -22,28 +23,42 @@ pub struct ExtraBlockConfig {
     /// BatchNorm after the conv (the authors' ResNet extras have it). Default: true.
     #[config(default = true)]
     pub batch_norm: bool,
+    /// TensorFlow "SAME" padding instead of `padding`. Default: false.
+    #[config(default = false)]
+    pub same_padding: bool,
+    /// Default: ReLU.
+    #[config(default = "Activation::Relu")]
+    pub activation: Activation,
 }
 
 #[derive(Module, Debug)]
 pub struct ExtraBlock {
     pub conv: Conv2d,
     pub bn: Option<BatchNorm>,
+    #[module(skip)]
+    pub activation: Activation,
 }
 
 impl ExtraBlockConfig {
     pub fn init(&self, device: &Device) -> ExtraBlock {
+        let channels = [self.in_channels, self.out_channels];
         ExtraBlock {
-            conv: conv2d(
-                [self.in_channels, self.out_channels],
-                self.kernel,
-                self.stride,
-                self.padding,
-                true,
-                device,
-            ),
+            conv: if self.same_padding {
+                conv2d_same(channels, self.kernel, self.stride, 1, device)
+            } else {
+                conv2d(
+                    channels,
+                    self.kernel,
+                    self.stride,
+                    self.padding,
+                    true,
+                    device,
+                )
+            },
             bn: self
                 .batch_norm
                 .then(|| BatchNormConfig::new(self.out_channels).init(device)),
+            activation: self.activation,
         }
     }
 }
@@ -56,6 +71,9 @@ impl ExtraBlock {
             Some(bn) => batch_norm(bn, x),
             None => x,
         };
-        relu(x)
+        match self.activation {
+            Activation::Relu => relu(x),
+            Activation::Relu6 => relu6(x),
+        }
     }
 }

@@ -1,4 +1,5 @@
-//! Multibox heads: a 3×3 loc conv and a 3×3 conf conv per source.
+//! Multibox heads: a loc conv and a conf conv per source (3×3 in SSD and the authors' ASSD,
+//! 1×1 in TensorFlow's SSD-MobileNet).
 
 use burn::nn::conv::Conv2d;
 use burn::prelude::*;
@@ -14,6 +15,9 @@ pub struct MultiboxHeadsConfig {
     pub boxes: Vec<usize>,
     /// Classes including background.
     pub num_classes: usize,
+    /// Kernel side (padding kernel/2). Default: 3.
+    #[config(default = 3)]
+    pub kernel: usize,
 }
 
 #[derive(Module, Debug)]
@@ -31,7 +35,16 @@ impl MultiboxHeadsConfig {
             self.channels
                 .iter()
                 .zip(&self.boxes)
-                .map(|(&c, &b)| conv2d([c, b * per_box], 3, 1, 1, true, device))
+                .map(|(&c, &b)| {
+                    conv2d(
+                        [c, b * per_box],
+                        self.kernel,
+                        1,
+                        self.kernel / 2,
+                        true,
+                        device,
+                    )
+                })
                 .collect()
         };
         MultiboxHeads {

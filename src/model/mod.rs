@@ -4,10 +4,12 @@ mod assd;
 mod attention;
 mod batch_norm;
 mod bottleneck;
+mod depthwise_separable;
 mod extras;
 mod fusion;
 mod heads;
 mod l2norm;
+mod mobilenet;
 mod resnet;
 mod tiny;
 mod upsample;
@@ -17,10 +19,12 @@ pub use assd::{Assd, AssdOutput, Backbone};
 pub use attention::{AttentionOutput, AttentionUnit, AttentionUnitConfig};
 pub use batch_norm::batch_norm;
 pub use bottleneck::{Bottleneck, BottleneckConfig, Downsample};
+pub use depthwise_separable::{DepthwiseSeparable, DepthwiseSeparableConfig};
 pub use extras::{ExtraBlock, ExtraBlockConfig};
 pub use fusion::{Fusion, FusionConfig};
 pub use heads::{MultiboxHeads, MultiboxHeadsConfig};
 pub use l2norm::{L2Norm, L2NormConfig};
+pub use mobilenet::{MobileNetV1, MobileNetV1Config};
 pub use resnet::{ResNet101, ResNet101Config};
 pub use tiny::{TINY_CHANNELS, TinyBackbone, TinyBackboneConfig};
 pub use upsample::{bilinear_align_corners, interpolation_matrix};
@@ -44,6 +48,22 @@ pub(crate) fn conv2d(
             padding, padding, padding, padding,
         ))
         .with_bias(bias)
+        .init(device)
+}
+
+/// A convolution with TensorFlow "SAME" padding (Burn computes TF's rule: the odd extra
+/// row/column goes at the bottom/right), with bias, `groups` = 1 or the channel count.
+pub(crate) fn conv2d_same(
+    channels: [usize; 2],
+    kernel: usize,
+    stride: usize,
+    groups: usize,
+    device: &burn::tensor::Device,
+) -> Conv2d {
+    Conv2dConfig::new(channels, [kernel, kernel])
+        .with_stride([stride, stride])
+        .with_padding(PaddingConfig2d::Same)
+        .with_groups(groups)
         .init(device)
 }
 

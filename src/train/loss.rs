@@ -1,12 +1,16 @@
 //! The authors' MultiBox objective (`DEC_loss`): smooth-L1 on the positives' offsets, and
 //! softmax cross-entropy on the positives plus the hardest negatives (3 per positive, ranked
-//! by the mining loss), both divided by the batch's number of positives.
+//! by the mining loss), both divided by the batch's number of positives. For sigmoid models
+//! (TensorFlow's SSD-MobileNet) the classification term is instead the sigmoid cross-entropy
+//! summed over all outputs, an unmatched prior's target being column 0, and negatives are
+//! ranked by that loss.
 
 use burn::config::Config;
 use burn::prelude::*;
-use burn::tensor::activation::log_softmax;
+use burn::tensor::activation::{log_softmax, relu};
 
 use super::matching::MatchTargets;
+use crate::config::ScoreFunction;
 use crate::inference::tensor_to_vec;
 
 #[derive(Config, Debug)]
@@ -14,6 +18,9 @@ pub struct MultiboxLossConfig {
     /// Negatives kept per positive. Default: 3.
     #[config(default = 3)]
     pub neg_pos_ratio: usize,
+    /// The model's score function decides the classification loss. Default: softmax.
+    #[config(default = "ScoreFunction::Softmax")]
+    pub score: ScoreFunction,
 }
 
 /// The two terms (differentiable) and what went into them.
@@ -29,7 +36,8 @@ pub struct MultiboxLoss {
     /// `[batch · priors]`, row-major.
     pub pos: Vec<bool>,
     pub neg: Vec<bool>,
-    /// The mining score `lse(x) − x[t]` of every prior (positives not yet zeroed).
+    /// The mining score of every prior (positives not yet zeroed): `lse(x) − x[t]`, or the
+    /// summed sigmoid cross-entropy.
     pub mining: Vec<f32>,
 }
 
@@ -91,11 +99,32 @@ impl MultiboxLossConfig {
             ),
             &device,
         );
-        let logits = conf.clone().detach();
-        let global_max = logits.clone().max().reshape([1, 1, 1]);
-        let lse = (logits.clone() - global_max.clone()).exp().sum_dim(2).log() + global_max;
-        let mining =
-            tensor_to_vec((lse - logits.gather(2, t_class.clone())).reshape([batch * priors]));
+        // Per-prior classification loss `[batch, priors, 1]` and its detached mining score.
+        let (class_loss, mining) = match self.score {
+            ScoreFunction::Softmax => {
+                let logits = conf.clone().detach();
+                let global_max = logits.clone().max().reshape([1, 1, 1]);
+                let lse = (logits.clone() - global_max.clone()).exp().sum_dim(2).log() + global_max;
+                let mining = lse - logits.gather(2, t_class.clone());
+                (-log_softmax(conf, 2).gather(2, t_class), mining)
+            }
+            ScoreFunction::Sigmoid => {
+                let classes = conf.dims()[2];
+                let mut onehot = vec![0f32; batch * priors * classes];
+                for (i, &c) in t_conf.iter().enumerate() {
+                    onehot[i * classes + c] = 1.0;
+                }
+                let z = Tensor::<3>::from_data(
+                    TensorData::new(onehot, [batch, priors, classes]),
+                    &device,
+                );
+                // max(x, 0) − x·z + log(1 + e^−|x|): stable for any logit.
+                let bce = relu(conf.clone()) - conf.clone() * z + (-conf.abs()).exp().log1p();
+                let loss = bce.sum_dim(2);
+                (loss.clone(), loss.detach())
+            }
+        };
+        let mining = tensor_to_vec(mining.reshape([batch * priors]));
         let mut neg = vec![false; batch * priors];
         let mut num_neg = Vec::with_capacity(batch);
         for (b, &image_pos) in num_pos.iter().enumerate() {
@@ -135,8 +164,7 @@ impl MultiboxLossConfig {
         let d = (loc - t_loc).abs();
         let q = d.clone().clamp_max(1.0);
         let loss_l = (q.clone() * (d - q * 0.5) * pos_mask).sum() / n;
-        let nll = -log_softmax(conf, 2).gather(2, t_class);
-        let loss_c = (nll * selected).sum() / n;
+        let loss_c = (class_loss * selected).sum() / n;
         MultiboxLoss {
             loc: loss_l,
             conf: loss_c,

@@ -30,7 +30,6 @@ use crate::eval::{Report, evaluate, predict};
 use crate::fsutil::write_atomic;
 use crate::inference::Detector;
 use crate::model::Assd;
-use crate::preprocess::PreprocessConfig;
 use crate::weights::{load_model, save_model};
 
 /// Everything a run needs; written to `<out>/config.json`. Every field has a default, so a
@@ -46,6 +45,12 @@ pub struct TrainConfig {
     pub fusion: Option<bool>,
     /// Dataset root or COCO instances file.
     pub data: PathBuf,
+    /// Further datasets trained on together with `data` (all their images; classes merged by
+    /// name).
+    pub more_data: Vec<PathBuf>,
+    /// Hold out every k-th image of the (merged) training images as the validation set, never
+    /// trained on (for data without a test split, e.g. coco128 + coco-mini-train).
+    pub holdout_every: Option<usize>,
     pub format: Format,
     /// Training split (VOC image set / YOLO sub-folder); default `trainval`, else `train`,
     /// else everything.
@@ -54,7 +59,11 @@ pub struct TrainConfig {
     pub val_split: Option<String>,
     /// COCO image folder.
     pub images: Option<PathBuf>,
-    /// Initial weights (same configuration and class count).
+    /// Initial weights. A checkpoint of the preset's family keeps its whole configuration
+    /// (stored anchors, preprocessing, score function); when it names every class of the data
+    /// (VOC and COCO spellings meet), its classes are kept too, so a COCO model fine-tunes on
+    /// COCO images with its 91 outputs. An SSD checkpoint for an ASSD preset gets identity
+    /// attention units added.
     pub weights: Option<PathBuf>,
     pub epochs: usize,
     /// Stop after this many steps (whatever the epoch).
@@ -72,6 +81,8 @@ pub struct TrainConfig {
     /// Also keep the extra layers and the fusion block fixed (train attention units and heads
     /// only: the app's fine-tuning default).
     pub freeze_extras: bool,
+    /// Also keep the loc/conf heads fixed (with the two above: train the attention units only).
+    pub freeze_heads: bool,
     /// `None`: no augmentation.
     pub augment: Option<AugmentConfig>,
     pub seed: u64,
@@ -92,6 +103,8 @@ impl Default for TrainConfig {
             attention: None,
             fusion: None,
             data: PathBuf::new(),
+            more_data: Vec::new(),
+            holdout_every: None,
             format: Format::Auto,
             train_split: None,
             val_split: None,
@@ -108,6 +121,7 @@ impl Default for TrainConfig {
             grad_clip: None,
             freeze_backbone: false,
             freeze_extras: false,
+            freeze_heads: false,
             augment: Some(AugmentConfig::default()),
             seed: 0,
             device: DeviceChoice::Auto,
@@ -215,6 +229,10 @@ fn default_split(dataset: &Path, candidates: &[&str]) -> Option<String> {
                 .join(format!("{s}.txt"))
                 .is_file()
                 || dataset.join("images").join(s).is_dir()
+                || dataset
+                    .join("annotations")
+                    .join(format!("instances_{s}.json"))
+                    .is_file()
         })
         .map(|s| s.to_string())
 }
@@ -232,12 +250,97 @@ pub fn load_datasets(config: &TrainConfig) -> Result<(Dataset, Option<Dataset>),
     let open = |split: Option<&str>| {
         crate::dataset::open(&config.data, config.format, split, config.images.as_deref())
     };
-    let train = open(train_split.as_deref())?;
+    let mut train = open(train_split.as_deref())?;
+    for more in &config.more_data {
+        let split = default_split(more, &["trainval", "train"]);
+        train = train.merged(crate::dataset::open(
+            more,
+            config.format,
+            split.as_deref(),
+            None,
+        )?);
+    }
+    if let Some(k) = config.holdout_every {
+        let (kept, held_out) = train.split_every(k);
+        return Ok((kept, Some(held_out)));
+    }
     let val = match &val_split {
         Some(s) if Some(s) != train_split.as_ref() => Some(open(Some(s))?),
         _ => None,
     };
     Ok((train, val))
+}
+
+/// The configuration a run trains: the preset, or, when the initial weights are of the
+/// preset's family, their own configuration (with attention added when the preset has it and
+/// they do not); classes are the initial model's when it names every class of the data, else
+/// the data's. Also returns, in the first case, each data class's model label.
+fn run_config(
+    config: &TrainConfig,
+    train_set: &Dataset,
+) -> Result<(AssdConfig, Option<Vec<usize>>), TrainError> {
+    let preset = AssdConfig::preset(&config.model)?;
+    let initial = match &config.weights {
+        Some(w) => Some(crate::weights::read_checkpoint(w)?.detect_config()?),
+        None => None,
+    };
+    // Same layers (attention aside): the checkpoint's own configuration is what runs it.
+    let same_family = |c: &AssdConfig| {
+        c.backbone == preset.backbone
+            && c.input_size == preset.input_size
+            && c.extras == preset.extras
+            && c.head_kernel == preset.head_kernel
+            && c.fusion == preset.fusion
+    };
+    let mut model_config = match initial.clone().filter(same_family) {
+        Some(c) => AssdConfig {
+            name: preset.name.clone(),
+            attention: preset.attention,
+            // Units added to a trained detector start as the identity.
+            attention_identity_init: c.attention_identity_init
+                || (preset.attention && !c.attention),
+            ..c
+        },
+        None => preset,
+    };
+    if let Some(on) = config.attention {
+        model_config.attention = on;
+    }
+    if let Some(on) = config.fusion {
+        model_config.fusion = on;
+    }
+    let names = initial.as_ref().and_then(|c| c.class_names.clone());
+    let labels: Option<Vec<usize>> = names.as_ref().and_then(|names| {
+        let canon: Vec<String> = names
+            .iter()
+            .map(|n| crate::labels::canonical_class_name(n))
+            .collect();
+        train_set
+            .classes
+            .iter()
+            .map(|c| {
+                let c = crate::labels::canonical_class_name(c);
+                (1..canon.len()).find(|&j| !canon[j].is_empty() && canon[j] == c)
+            })
+            .collect()
+    });
+    match (&labels, initial) {
+        (Some(_), Some(initial)) => {
+            model_config.num_classes = initial.num_classes;
+            model_config.class_names = initial.class_names;
+            model_config.dataset_ids = initial.dataset_ids;
+        }
+        _ => {
+            model_config.num_classes = train_set.classes.len() + 1;
+            model_config.class_names = Some(
+                std::iter::once("background".to_string())
+                    .chain(train_set.classes.iter().cloned())
+                    .collect(),
+            );
+            model_config.dataset_ids = None;
+        }
+    }
+    Ok((model_config, labels))
 }
 
 /// mAP of `model` on `dataset` at the authors' evaluation setting.
@@ -272,6 +375,7 @@ pub fn adopt_weights(
     same.num_classes = target.num_classes;
     same.name.clone_from(&target.name);
     same.class_names.clone_from(&target.class_names);
+    same.dataset_ids.clone_from(&target.dataset_ids);
     if same != *target {
         return Err(TrainError::Other(format!(
             "the initial weights are a {} network, not {} (only the class count may differ)",
@@ -326,19 +430,37 @@ pub fn train_on(
     if train_set.samples.is_empty() {
         return Err(TrainError::Other("the training split has no images".into()));
     }
-    let mut model_config =
-        AssdConfig::preset(&config.model)?.with_num_classes(train_set.classes.len() + 1);
-    if let Some(on) = config.attention {
-        model_config.attention = on;
-    }
-    if let Some(on) = config.fusion {
-        model_config.fusion = on;
-    }
-    model_config.class_names = Some(
-        std::iter::once("background".to_string())
-            .chain(train_set.classes.iter().cloned())
-            .collect(),
-    );
+    let (model_config, labels) = run_config(config, &train_set)?;
+    // The data's classes become the model's columns (a COCO model keeps its 91 outputs).
+    let (train_set, val_set) = match &labels {
+        Some(labels) => {
+            observer.note(&format!(
+                "keeping the initial model's {} outputs: the data's {} classes map to them by name",
+                model_config.num_classes,
+                train_set.classes.len()
+            ));
+            let names = model_config.class_names.clone().unwrap_or_default();
+            (
+                train_set.relabelled(labels, &names),
+                val_set.map(|v| {
+                    let map = v
+                        .classes
+                        .iter()
+                        .map(|c| {
+                            let c = crate::labels::canonical_class_name(c);
+                            (1..names.len()).find(|&j| {
+                                !names[j].is_empty()
+                                    && crate::labels::canonical_class_name(&names[j]) == c
+                            })
+                        })
+                        .collect::<Vec<_>>();
+                    let (v, kept) = v.restricted_to(&map);
+                    v.relabelled(&kept, &names)
+                }),
+            )
+        }
+        None => (train_set, val_set),
+    };
     let mut selected = select_devices(config.device, config.devices)?;
     if let Some((gpu, why)) = selected
         .iter()
@@ -388,7 +510,22 @@ pub fn train_on(
         ));
         load_model(&last, Some(model_config.clone()), &device)?
     } else if let Some(weights) = &config.weights {
-        let source = load_model(weights, None, &device)?;
+        let mut source = load_model(weights, None, &device)?;
+        let adding = AssdConfig {
+            attention: true,
+            attention_identity_init: true,
+            name: model_config.name.clone(),
+            ..source.config.clone()
+        };
+        if model_config.attention
+            && !source.config.attention
+            && adding.fusion == model_config.fusion
+            && adding.extras == model_config.extras
+            && adding.backbone == model_config.backbone
+        {
+            observer.note("the initial weights have no attention units: adding identity units");
+            source = crate::weights::add_attention(&source, &model_config.name, &device)?;
+        }
         adopt_weights(source, &model_config, &device, observer)?
     } else {
         model_config.init(&device)?
@@ -400,12 +537,15 @@ pub fn train_on(
         model.extras = model.extras.no_grad();
         model.fusion = model.fusion.no_grad();
     }
+    if config.freeze_heads {
+        model.heads = model.heads.no_grad();
+    }
     let head = crate::inference::DetectionHead::new(model_config.clone())?;
     let maker = BatchMaker {
         samples: Arc::new(train_set.samples.clone()),
         priors: Arc::new(head.priors.clone()),
         input_size: model_config.input_size,
-        preprocess: PreprocessConfig::default(),
+        preprocess: model_config.preprocess,
         variances: model_config.variances,
         augment: config.augment,
         seed: config.seed,
@@ -438,7 +578,7 @@ pub fn train_on(
     } else {
         optim
     };
-    let loss_fn = MultiboxLossConfig::new();
+    let loss_fn = MultiboxLossConfig::new().with_score(model_config.score);
     let n = train_set.samples.len();
     let steps_per_epoch = n.div_ceil(config.batch_size.max(1));
     let total_steps = config
@@ -454,7 +594,7 @@ pub fn train_on(
     if new_metrics {
         writeln!(
             metrics,
-            "epoch,step,loss,lr,images_per_sec,val_map_voc07,val_map_voc_all,val_map_coco"
+            "epoch,step,loss,lr,images_per_sec,val_map_voc07,val_map_voc_all,val_map_coco,val_map50_coco"
         )
         .map_err(io)?;
     }
@@ -584,7 +724,7 @@ pub fn train_on(
         let v = validation.as_ref();
         writeln!(
             metrics,
-            "{epoch},{step},{mean_loss},{},{:.3},{},{},{}",
+            "{epoch},{step},{mean_loss},{},{:.3},{},{},{},{}",
             learning_rate(
                 &config.schedule,
                 config.lr,
@@ -597,6 +737,7 @@ pub fn train_on(
             v.map_or(String::new(), |r| format!("{:.4}", r.map_voc07)),
             v.map_or(String::new(), |r| format!("{:.4}", r.map_voc_all)),
             v.map_or(String::new(), |r| format!("{:.4}", r.map_coco)),
+            v.map_or(String::new(), |r| format!("{:.4}", r.map50_coco)),
         )
         .map_err(io)?;
         observer.epoch(&EpochReport {

@@ -212,7 +212,12 @@ impl AssdApp {
         };
         let weights = options
             .weights
-            .or_else(|| app.settings.last_weights.clone().filter(|p| p.exists()))
+            .or_else(|| {
+                app.settings
+                    .last_weights
+                    .clone()
+                    .filter(|p| p.exists() || crate::weights::is_builtin(p))
+            })
             .or_else(default_weights);
         if let Some(weights) = weights {
             app.load_weights(weights);
@@ -407,6 +412,10 @@ impl AssdApp {
                     notice,
                 } => {
                     // The worker answers in order, so everything after this used the new weights.
+                    // NMS and top-k are the model's own defaults (they differ per family); the
+                    // display threshold stays the user's.
+                    self.settings.nms_thresh = head.config.detect.nms_thresh;
+                    self.settings.top_k = head.config.detect.top_k;
                     self.head = Some(head);
                     self.running = None;
                     self.entries.clear();
@@ -558,7 +567,7 @@ impl AssdApp {
                 SCALE_KEYS.iter().position(|k| i.key_pressed(*k)),
             )
         });
-        let scales = self.head.as_ref().map_or(0, |h| h.config.scales.len());
+        let scales = self.head.as_ref().map_or(0, |h| h.feature_sizes.len());
         if let Some(k) = digit.filter(|&k| k < scales) {
             self.selected_scale = k;
         }
@@ -801,8 +810,5 @@ pub(super) fn file_name(path: &Path) -> String {
 }
 
 fn default_weights() -> Option<PathBuf> {
-    crate::weights::DEFAULT_WEIGHTS
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
+    Some(PathBuf::from(crate::weights::DEFAULT_WEIGHTS))
 }

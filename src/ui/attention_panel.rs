@@ -223,7 +223,7 @@ impl AssdApp {
         let mut clicked = None;
         egui::ScrollArea::horizontal().show(ui, |ui| {
             ui.horizontal(|ui| {
-                for (k, spec) in head.config.scales.iter().enumerate() {
+                for k in 0..head.feature_sizes.len() {
                     let f = head.feature_sizes.get(k).copied().unwrap_or(0);
                     ui.vertical(|ui| {
                         let (response, painter) =
@@ -249,10 +249,8 @@ impl AssdApp {
                             clicked = Some(k);
                         }
                         ui.label(format!("scale {k}: {f}×{f}, N={}", f * f));
-                        ui.small(format!(
-                            "priors {:.0}–{:.0} px",
-                            spec.min_size, spec.max_size
-                        ));
+                        let (lo, hi) = head.prior_size_range(k);
+                        ui.small(format!("priors {lo:.0}–{hi:.0} px"));
                     });
                 }
             });

@@ -81,6 +81,7 @@ impl Settings {
             nms_thresh: self.nms_thresh,
             top_k: self.top_k,
             class_agnostic: self.class_agnostic,
+            max_per_image: None,
         }
     }
 

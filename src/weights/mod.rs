@@ -1,12 +1,15 @@
-//! Checkpoints: the authors' PyTorch `.pth` files and the project's own safetensors files.
+//! Checkpoints: the authors' PyTorch `.pth` files, the project's own safetensors files, and
+//! TensorFlow Lite SSD-MobileNet files (imported, see [`tflite`]).
 //!
 //! Both are read into host memory as f32 and keyed by module path, checked against the
 //! network (first mismatching key named with both shapes, missing/unexpected keys listed),
 //! then applied through burn-store.
 
+mod builtin;
 pub mod keymap;
 mod pth;
 mod safetensors_file;
+pub mod tflite;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -19,17 +22,13 @@ use burn::tensor::DType;
 use crate::config::{AssdConfig, BackboneKind};
 use crate::model::Assd;
 
+pub use builtin::{BUILTIN_WEIGHTS, is_builtin};
 pub use pth::read_pth;
-pub use safetensors_file::read_safetensors;
+pub use safetensors_file::{read_safetensors, read_safetensors_bytes};
+pub use tflite::read_tflite;
 
-/// Where default weights are looked for, in order: the project's own `weights/` folder, then
-/// the reference checkpoint that sits beside a development checkout (parity weights, not a
-/// detector trained for real use).
-pub const DEFAULT_WEIGHTS: [&str; 3] = [
-    "weights/assd513.safetensors",
-    "weights/assd513.pth",
-    "../shared/fixtures/assd513/assd513_voc_fp16.pth",
-];
+/// The weights used when none are given: the model compiled into the binary.
+pub const DEFAULT_WEIGHTS: &str = BUILTIN_WEIGHTS;
 
 /// Metadata key under which the project's own files store their [`AssdConfig`] (JSON).
 pub const CONFIG_METADATA_KEY: &str = "assd_config";
@@ -48,6 +47,8 @@ pub enum CheckpointFormat {
     Pytorch,
     /// The project's own safetensors file (module paths, config in metadata).
     Safetensors,
+    /// A TensorFlow Lite SSD-MobileNet (dequantized on import).
+    Tflite,
 }
 
 /// Every tensor of a checkpoint, keyed by module path.
@@ -78,7 +79,11 @@ pub enum WeightsError {
     Pytorch { path: PathBuf, message: String },
     #[error("{path} is not a readable safetensors file: {message}")]
     Safetensors { path: PathBuf, message: String },
-    #[error("{path}: unrecognised weights file extension (expected .pth, .pt or .safetensors)")]
+    #[error("{path}: cannot import this TensorFlow Lite file: {message}")]
+    Tflite { path: PathBuf, message: String },
+    #[error(
+        "{path}: unrecognised weights file extension (expected .pth, .pt, .safetensors or .tflite)"
+    )]
     UnknownFormat { path: PathBuf },
     #[error("tensor '{key}' has dtype {dtype}, which is not a floating-point weight type")]
     UnsupportedDtype { key: String, dtype: String },
@@ -140,6 +145,9 @@ fn describe_keys(missing: &[String], unexpected: &[String]) -> String {
 
 /// Reads a checkpoint, choosing the format by extension.
 pub fn read_checkpoint(path: &Path) -> Result<Checkpoint, WeightsError> {
+    if is_builtin(path) {
+        return builtin::read_builtin();
+    }
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -148,6 +156,7 @@ pub fn read_checkpoint(path: &Path) -> Result<Checkpoint, WeightsError> {
     match ext.as_str() {
         "pth" | "pt" | "tar" | "ckpt" => read_pth(path),
         "safetensors" => read_safetensors(path),
+        "tflite" => read_tflite(path).map(|import| import.checkpoint),
         _ => Err(WeightsError::UnknownFormat {
             path: path.to_path_buf(),
         }),
@@ -347,6 +356,69 @@ pub fn save_model(model: &Assd, path: &Path) -> Result<(), WeightsError> {
         let _ = std::fs::remove_file(&tmp);
     }
     saved
+}
+
+/// [`save_model`] with every floating tensor stored as IEEE half precision (the shipped
+/// default model: half the size; loading upcasts to f32).
+pub fn save_model_f16(model: &Assd, path: &Path) -> Result<(), WeightsError> {
+    let write_err = |message: String| WeightsError::Write {
+        path: path.to_path_buf(),
+        message,
+    };
+    let config = serde_json::to_string(&model.config).map_err(|e| write_err(e.to_string()))?;
+    let mut tensors = Vec::new();
+    for t in model.collect(None, None, true) {
+        let shape = t.shape.to_vec();
+        let bytes = t.to_bytes().map_err(|e| write_err(e.to_string()))?;
+        if t.dtype != DType::F32 {
+            return Err(write_err(format!(
+                "{}: dtype {:?}, not f32",
+                t.name, t.dtype
+            )));
+        }
+        let half: Vec<u8> = bytes
+            .chunks_exact(4)
+            .flat_map(|c| {
+                half::f16::from_f32(f32::from_le_bytes([c[0], c[1], c[2], c[3]])).to_le_bytes()
+            })
+            .collect();
+        tensors.push((t.name.clone(), shape, half));
+    }
+    let views = tensors
+        .iter()
+        .map(|(name, shape, data)| {
+            safetensors::tensor::TensorView::new(safetensors::Dtype::F16, shape.clone(), data)
+                .map(|view| (name.clone(), view))
+                .map_err(|e| write_err(e.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let metadata = std::collections::HashMap::from([(CONFIG_METADATA_KEY.to_string(), config)]);
+    let bytes =
+        safetensors::serialize(views, Some(metadata)).map_err(|e| write_err(e.to_string()))?;
+    crate::fsutil::write_atomic(path, &bytes).map_err(|e| write_err(e.to_string()))
+}
+
+/// `model` with an ASSD attention unit added on every source (value convs at zero, so the
+/// result computes exactly what `model` does): SSD-MobileNet → ASSD-MobileNet. `name` is the
+/// new configuration's name.
+pub fn add_attention(model: &Assd, name: &str, device: &Device) -> Result<Assd, WeightsError> {
+    let config = AssdConfig {
+        name: name.to_string(),
+        ..model
+            .config
+            .clone()
+            .with_attention(true)
+            .with_attention_identity_init(true)
+    };
+    let mut out = config.init(device).map_err(|e| WeightsError::Config {
+        path: PathBuf::from(name),
+        message: e.to_string(),
+    })?;
+    let result = out.apply(model.collect(None, None, true), None, None, true);
+    if let Some(err) = result.errors.first() {
+        return Err(WeightsError::Apply(err.to_string()));
+    }
+    Ok(out)
 }
 
 /// `dir/.name.tmp-<pid>`: same directory (so the rename is atomic), hidden, per process.

@@ -14,11 +14,17 @@ pub fn read_safetensors(path: &Path) -> Result<Checkpoint, WeightsError> {
         path: path.to_path_buf(),
         source,
     })?;
+    read_safetensors_bytes(&bytes, path)
+}
+
+/// [`read_safetensors`] on bytes in memory (the embedded default model); `path` names them
+/// in errors.
+pub fn read_safetensors_bytes(bytes: &[u8], path: &Path) -> Result<Checkpoint, WeightsError> {
     let bad = |message: String| WeightsError::Safetensors {
         path: path.to_path_buf(),
         message,
     };
-    let (_, metadata) = SafeTensors::read_metadata(&bytes).map_err(|e| bad(e.to_string()))?;
+    let (_, metadata) = SafeTensors::read_metadata(bytes).map_err(|e| bad(e.to_string()))?;
     let stored_config =
         match metadata
             .metadata()
@@ -33,7 +39,7 @@ pub fn read_safetensors(path: &Path) -> Result<Checkpoint, WeightsError> {
             })?),
             None => None,
         };
-    let file = SafeTensors::deserialize(&bytes).map_err(|e| bad(e.to_string()))?;
+    let file = SafeTensors::deserialize(bytes).map_err(|e| bad(e.to_string()))?;
     let mut checkpoint = Checkpoint::empty(path, CheckpointFormat::Safetensors, stored_config);
     for (name, view) in file.tensors() {
         let kind = match view.dtype() {

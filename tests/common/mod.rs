@@ -88,6 +88,11 @@ pub fn shared_data(rel: &str) -> Option<PathBuf> {
     shared("data", rel)
 }
 
+/// `../shared/models/<rel>` (real pretrained models), with the same rules.
+pub fn shared_model(rel: &str) -> Option<PathBuf> {
+    shared("models", rel)
+}
+
 fn shared(kind: &str, rel: &str) -> Option<PathBuf> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared")

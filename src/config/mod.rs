@@ -1,12 +1,29 @@
-//! Network configurations: ASSD513 as the authors ship it, plus the paper's other systems and
-//! its Table 3 ablation switches.
+//! Network configurations: what a checkpoint needs to be built and run correctly.
+//!
+//! An [`AssdConfig`] travels in the metadata of the project's checkpoints, so it holds not only
+//! the layers but everything around them: input colour order, resize rule and normalisation
+//! ([`PreprocessConfig`]), the score function, the prior boxes (generated, or stored as the
+//! TensorFlow models ship them), box variances, class names with their dataset ids, and the
+//! default NMS. Each backbone family keeps its presets in its own file (`resnet.rs`, `vgg.rs`,
+//! `tiny.rs`, `mobilenet.rs`).
 //!
 //! Feature-map sizes are not stored: [`AssdConfig::feature_sizes`] derives them from the layer
 //! arithmetic of the backbone and the extra layers, so a configuration cannot claim a prior
 //! count its network does not produce.
 
+mod mobilenet;
+mod resnet;
+mod tiny;
+mod vgg;
+
 use burn::config::Config;
 use serde::{Deserialize, Serialize};
+
+use crate::detect::DetectConfig;
+use crate::preprocess::PreprocessConfig;
+
+pub use mobilenet::{MOBILENET_CHANNELS, MOBILENET_STRIDES, mobilenet_anchors};
+pub use vgg::VGG16_CHANNELS;
 
 /// Which feature extractor feeds the prediction scales.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,10 +35,46 @@ pub enum BackboneKind {
     /// A five-conv VGG-style network (not in the paper) for quick CPU experiments; taps
     /// strides 8 and 16.
     Tiny,
+    /// MobileNetV1 at depth multiplier 0.75 with ReLU6 and TensorFlow "SAME" padding, as in
+    /// TensorFlow's COCO SSD-MobileNet; taps Conv2d_11_pointwise and Conv2d_13_pointwise.
+    MobileNetV1,
 }
 
-/// One extra convolution after the backbone (always followed by ReLU, and BN when
-/// [`AssdConfig::extras_batch_norm`] is set).
+/// Non-linearity after every extra layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Activation {
+    #[default]
+    Relu,
+    /// `min(max(x, 0), 6)` (MobileNet).
+    Relu6,
+}
+
+/// How class logits become scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum ScoreFunction {
+    /// Softmax over all classes, background included (SSD, the authors' ASSD).
+    #[default]
+    Softmax,
+    /// An independent sigmoid per class (TensorFlow's SSD models).
+    Sigmoid,
+}
+
+/// Where the prior (anchor) boxes come from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub enum PriorLayout {
+    /// Generated from [`AssdConfig::scales`] as the authors' `PriorBox` does.
+    #[default]
+    Generated,
+    /// Stored boxes `[cy, cx, h, w]` (normalised), `per_location[k]` at every cell of scale
+    /// k, in head order (scale, row, column, box).
+    Stored {
+        per_location: Vec<usize>,
+        boxes: Vec<[f32; 4]>,
+    },
+}
+
+/// One extra convolution after the backbone (followed by the configured activation, and BN
+/// when [`AssdConfig::extras_batch_norm`] is set).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExtraLayer {
     pub out_channels: usize,
@@ -30,6 +83,10 @@ pub struct ExtraLayer {
     pub padding: usize,
     /// Whether this layer's output is a prediction source.
     pub source: bool,
+    /// TensorFlow "SAME" padding (extra row/column at the bottom/right when the total is odd)
+    /// instead of `padding`.
+    #[serde(default)]
+    pub same_padding: bool,
 }
 
 impl ExtraLayer {
@@ -40,12 +97,27 @@ impl ExtraLayer {
             stride,
             padding,
             source: false,
+            same_padding: false,
         }
     }
 
     pub const fn source(mut self) -> Self {
         self.source = true;
         self
+    }
+
+    pub const fn same(mut self) -> Self {
+        self.same_padding = true;
+        self
+    }
+
+    /// Output side for an input of side `size`.
+    pub(crate) fn out_size(&self, size: i64) -> i64 {
+        if self.same_padding {
+            same_out(size, self.stride)
+        } else {
+            conv_out(size, self.kernel, self.stride, self.padding, 1)
+        }
     }
 }
 
@@ -67,7 +139,7 @@ impl ScaleSpec {
     }
 }
 
-/// Everything needed to build an ASSD (or plain SSD) network and its prior boxes.
+/// Everything needed to build an ASSD (or plain SSD) network, its prior boxes, and to run it.
 #[derive(Config, Debug, PartialEq)]
 pub struct AssdConfig {
     /// Short name, e.g. `assd513`.
@@ -77,7 +149,8 @@ pub struct AssdConfig {
     pub input_size: usize,
     /// Extra layers after the backbone, in order.
     pub extras: Vec<ExtraLayer>,
-    /// Prior boxes per prediction scale (backbone sources first, then extra sources).
+    /// Prior boxes per prediction scale (backbone sources first, then extra sources); empty
+    /// when the priors are stored ([`PriorLayout::Stored`]).
     pub scales: Vec<ScaleSpec>,
     /// Number of classes including background (index 0). Default: 21 (PASCAL VOC).
     #[config(default = 21)]
@@ -95,12 +168,38 @@ pub struct AssdConfig {
     /// Channel reduction of the attention query/key convs (C' = C / reduction). Default: 8.
     #[config(default = 8)]
     pub attention_reduction: usize,
+    /// Start every attention unit's value convolution at zero, so a fresh unit is the
+    /// identity and a pretrained SSD computes exactly what it did. Default: false.
+    #[config(default = false)]
+    pub attention_identity_init: bool,
     /// Box-coding variances (centre, size). Default: [0.1, 0.2].
     #[config(default = "[0.1, 0.2]")]
     pub variances: [f32; 2],
-    /// Class names, background first (set by training; VOC's or `class<i>` when absent).
+    /// Class names, background first (set by training; VOC's or `class<i>` when absent). An
+    /// empty name marks an output column that is not a class (COCO's unused ids).
     #[config(default = "None")]
     pub class_names: Option<Vec<String>>,
+    /// The dataset's id of each output column (e.g. COCO category ids), when it has them.
+    #[config(default = "None")]
+    pub dataset_ids: Option<Vec<u32>>,
+    /// Activation after the extra layers. Default: ReLU.
+    #[config(default = "Activation::Relu")]
+    pub activation: Activation,
+    /// Kernel of the loc/conf head convolutions (padding kernel/2). Default: 3.
+    #[config(default = 3)]
+    pub head_kernel: usize,
+    /// Softmax or sigmoid scores. Default: softmax.
+    #[config(default = "ScoreFunction::Softmax")]
+    pub score: ScoreFunction,
+    /// Generated or stored priors. Default: generated from `scales`.
+    #[config(default = "PriorLayout::Generated")]
+    pub priors: PriorLayout,
+    /// How images become network input. Default: the authors' (BGR, OpenCV resize, ImageNet).
+    #[config(default = "PreprocessConfig::default()")]
+    pub preprocess: PreprocessConfig,
+    /// Default detection thresholds. Default: the authors' (0.01, NMS 0.45, top 200).
+    #[config(default = "DetectConfig::default()")]
+    pub detect: DetectConfig,
 }
 
 /// Why a configuration cannot be built.
@@ -125,6 +224,12 @@ pub enum ConfigError {
     },
     #[error("num_classes must be at least 2 (background + one class), got {0}")]
     NumClasses(usize),
+    #[error("{name}: {stored} stored prior boxes, but the network predicts {expected}")]
+    PriorCount {
+        name: String,
+        stored: usize,
+        expected: usize,
+    },
 }
 
 /// Output side of a convolution or pooling window (PyTorch floor mode).
@@ -139,6 +244,14 @@ pub(crate) fn conv_out(
     (size + 2 * padding as i64 - effective).div_euclid(stride as i64) + 1
 }
 
+/// Output side of a TensorFlow "SAME" convolution: ⌈size / stride⌉.
+pub(crate) fn same_out(size: i64, stride: usize) -> i64 {
+    if size < 1 {
+        return size;
+    }
+    (size + stride as i64 - 1).div_euclid(stride as i64)
+}
+
 /// Output side of a pooling window with `ceil_mode=True` (PyTorch semantics: the last window
 /// must start inside the input or its left padding).
 pub(crate) fn pool_out_ceil(size: i64, kernel: usize, stride: usize, padding: usize) -> i64 {
@@ -150,17 +263,12 @@ pub(crate) fn pool_out_ceil(size: i64, kernel: usize, stride: usize, padding: us
     out
 }
 
-/// Channels of the VGG16 conv layers (SSD's `base['300']` without the pools).
-pub(crate) const VGG16_CHANNELS: [usize; 13] = [
-    64, 64, 128, 128, 256, 256, 256, 512, 512, 512, 512, 512, 512,
-];
-
-/// Min/max prior sizes as fractions of the input (the authors' ratios for ASSD513).
-const ASSD_RATIOS: [f64; 8] = [0.04, 0.10, 0.26, 0.42, 0.58, 0.74, 0.90, 1.06];
+/// A backbone output that is a prediction source: channels, side, layer name.
+pub(crate) type Tap = (usize, i64, &'static str);
 
 impl AssdConfig {
     /// Names accepted by [`AssdConfig::preset`].
-    pub const PRESETS: [&'static str; 8] = [
+    pub const PRESETS: [&'static str; 10] = [
         "assd513",
         "assd321",
         "assd300",
@@ -169,6 +277,8 @@ impl AssdConfig {
         "ssd512",
         "assd-tiny",
         "ssd-tiny",
+        "assd-mobilenet",
+        "ssd-mobilenet",
     ];
 
     /// A named configuration; `ssd*` are the baselines (no fusion, no attention).
@@ -181,141 +291,16 @@ impl AssdConfig {
             "ssd300" => Ok(Self::ssd300()),
             "ssd512" => Ok(Self::ssd512()),
             "assd-tiny" => Ok(Self::assd_tiny()),
-            "ssd-tiny" => Ok(Self {
-                name: "ssd-tiny".into(),
-                ..Self::assd_tiny().with_fusion(false).with_attention(false)
-            }),
+            "ssd-tiny" => Ok(Self::ssd_tiny()),
+            "assd-mobilenet" => Ok(Self::assd_mobilenet()),
+            "ssd-mobilenet" => Ok(Self::ssd_mobilenet()),
             _ => Err(ConfigError::UnknownModel(name.to_string())),
         }
     }
 
-    /// A small ASSD for quick CPU training and tests (not in the paper): the tiny backbone at
-    /// 256 px, maps 32, 16, 8, 4, 2 (6,096 priors), fusion and attention as ASSD.
-    pub fn assd_tiny() -> Self {
-        let extras = extra_pairs(&[(64, 128, 3, 2, 1), (64, 128, 3, 2, 1), (64, 128, 3, 1, 0)]);
-        let sizes = [20.48, 51.2, 97.28, 143.36, 189.44, 235.52];
-        let steps = [8.0, 16.0, 32.0, 64.0, 128.0];
-        let ars: [&[f64]; 5] = [&[2.0], &[2.0, 3.0], &[2.0, 3.0], &[2.0], &[2.0]];
-        Self::new(
-            "assd-tiny".into(),
-            BackboneKind::Tiny,
-            256,
-            extras,
-            ssd_scales(&sizes, &steps, &ars),
-        )
-        .with_extras_batch_norm(false)
-    }
-
-    /// The authors' released configuration: ResNet-101, 513 px, 25,844 priors.
-    pub fn assd513() -> Self {
-        let scales = assd_scales(513, &[65, 33, 17, 9, 5, 3, 1]);
-        Self::new(
-            "assd513".into(),
-            BackboneKind::ResNet101,
-            513,
-            resnet_extras(3),
-            scales,
-        )
-    }
-
-    /// ASSD321 (no released code). The authors' extra stack needs ≥ 513 px (its last unpadded
-    /// 3×3 conv would see a 2×2 map), so the last extra conv here is 2×2 unpadded instead; all
-    /// other layers are as in ASSD513. Maps 41, 21, 11, 6, 3, 2, 1 give 10,386 priors against
-    /// the paper's 10,325, a count no 4/6-box layout reaches.
-    pub fn assd321() -> Self {
-        let scales = assd_scales(321, &[41, 21, 11, 6, 3, 2, 1]);
-        Self::new(
-            "assd321".into(),
-            BackboneKind::ResNet101,
-            321,
-            resnet_extras(2),
-            scales,
-        )
-    }
-
-    /// ASSD300: SSD300's VGG16 layout (8,732 priors) with fusion and attention.
-    pub fn assd300() -> Self {
-        Self {
-            name: "assd300".into(),
-            ..Self::ssd300().with_fusion(true).with_attention(true)
-        }
-    }
-
-    /// ASSD512: SSD512's VGG16 layout (24,564 priors) with fusion and attention.
-    pub fn assd512() -> Self {
-        Self {
-            name: "assd512".into(),
-            ..Self::ssd512().with_fusion(true).with_attention(true)
-        }
-    }
-
-    /// The SSD300 baseline (Liu et al.): VGG16, maps 38,19,10,5,3,1, 8,732 priors.
-    pub fn ssd300() -> Self {
-        let extras = extra_pairs(&[
-            (256, 512, 3, 2, 1),
-            (128, 256, 3, 2, 1),
-            (128, 256, 3, 1, 0),
-            (128, 256, 3, 1, 0),
-        ]);
-        let sizes = [30.0, 60.0, 111.0, 162.0, 213.0, 264.0, 315.0];
-        let steps = [8.0, 16.0, 32.0, 64.0, 100.0, 300.0];
-        let ars: [&[f64]; 6] = [
-            &[2.0],
-            &[2.0, 3.0],
-            &[2.0, 3.0],
-            &[2.0, 3.0],
-            &[2.0],
-            &[2.0],
-        ];
-        Self::new(
-            "ssd300".into(),
-            BackboneKind::Vgg16,
-            300,
-            extras,
-            ssd_scales(&sizes, &steps, &ars),
-        )
-        .with_fusion(false)
-        .with_attention(false)
-        .with_extras_batch_norm(false)
-    }
-
-    /// The SSD512 baseline: VGG16, maps 64,32,16,8,4,2,1, 24,564 priors.
-    pub fn ssd512() -> Self {
-        let extras = extra_pairs(&[
-            (256, 512, 3, 2, 1),
-            (128, 256, 3, 2, 1),
-            (128, 256, 3, 2, 1),
-            (128, 256, 3, 2, 1),
-            (128, 256, 4, 1, 1),
-        ]);
-        let sizes = [35.84, 76.8, 153.6, 230.4, 307.2, 384.0, 460.8, 537.6];
-        let steps = [8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0];
-        let ars: [&[f64]; 7] = [
-            &[2.0],
-            &[2.0, 3.0],
-            &[2.0, 3.0],
-            &[2.0, 3.0],
-            &[2.0, 3.0],
-            &[2.0],
-            &[2.0],
-        ];
-        Self::new(
-            "ssd512".into(),
-            BackboneKind::Vgg16,
-            512,
-            extras,
-            ssd_scales(&sizes, &steps, &ars),
-        )
-        .with_fusion(false)
-        .with_attention(false)
-        .with_extras_batch_norm(false)
-    }
-
-    /// Channels, sizes and names of the backbone outputs that are prediction sources
-    /// (ResNet: conv3_x, conv4_x, conv5_x; VGG: conv4_3, conv7). Source 0 is replaced by the
-    /// fusion output when fusion is on.
-    fn backbone_taps(&self) -> Result<Vec<(usize, i64, &'static str)>, ConfigError> {
-        let s = self.input_size as i64;
+    /// Channels, sizes and names of the backbone outputs that are prediction sources. Source
+    /// 0 is replaced by the fusion output when fusion is on.
+    fn backbone_taps(&self) -> Result<Vec<Tap>, ConfigError> {
         let check = |size: i64, layer: &str| -> Result<i64, ConfigError> {
             if size < 1 {
                 Err(ConfigError::InputTooSmall {
@@ -328,34 +313,30 @@ impl AssdConfig {
                 Ok(size)
             }
         };
+        let s = self.input_size as i64;
         match self.backbone {
-            BackboneKind::ResNet101 => {
-                let stem = check(conv_out(s, 7, 2, 3, 1), "conv1")?;
-                let pool = check(conv_out(stem, 3, 2, 1, 1), "maxpool")?;
-                let l2 = check(conv_out(pool, 3, 2, 1, 1), "layer2")?;
-                let l3 = check(conv_out(l2, 3, 2, 1, 1), "layer3")?;
-                let l4 = check(conv_out(l3, 3, 2, 1, 1), "layer4")?;
-                Ok(vec![
-                    (512, l2, "layer2"),
-                    (1024, l3, "layer3"),
-                    (2048, l4, "layer4"),
-                ])
-            }
-            BackboneKind::Vgg16 => {
-                let p1 = check(conv_out(s, 2, 2, 0, 1), "pool1")?;
-                let p2 = check(conv_out(p1, 2, 2, 0, 1), "pool2")?;
-                let p3 = check(pool_out_ceil(p2, 2, 2, 0), "pool3")?;
-                let p4 = check(conv_out(p3, 2, 2, 0, 1), "pool4")?;
-                Ok(vec![(512, p3, "conv4_3"), (1024, p4, "conv7")])
-            }
-            BackboneKind::Tiny => {
-                let c = crate::model::TINY_CHANNELS;
-                let p1 = check(conv_out(s, 2, 2, 0, 1), "pool1")?;
-                let p2 = check(conv_out(p1, 2, 2, 0, 1), "pool2")?;
-                let p3 = check(conv_out(p2, 2, 2, 0, 1), "pool3")?;
-                let p4 = check(conv_out(p3, 2, 2, 0, 1), "pool4")?;
-                Ok(vec![(c[3], p3, "conv4"), (c[4], p4, "conv5")])
-            }
+            BackboneKind::ResNet101 => resnet::taps(s, &check),
+            BackboneKind::Vgg16 => vgg::taps(s, &check),
+            BackboneKind::Tiny => tiny::taps(s, &check),
+            BackboneKind::MobileNetV1 => mobilenet::taps(s, &check),
+        }
+    }
+
+    /// Channels of the backbone's last output (the first extra layer's input).
+    pub fn backbone_out_channels(&self) -> usize {
+        match self.backbone {
+            BackboneKind::ResNet101 => 2048,
+            BackboneKind::Vgg16 => 1024,
+            BackboneKind::Tiny => crate::model::TINY_CHANNELS[4],
+            BackboneKind::MobileNetV1 => MOBILENET_CHANNELS[13],
+        }
+    }
+
+    /// Boxes per location of every scale.
+    pub fn boxes_per_location(&self) -> Vec<usize> {
+        match &self.priors {
+            PriorLayout::Generated => self.scales.iter().map(|s| s.boxes_per_location()).collect(),
+            PriorLayout::Stored { per_location, .. } => per_location.clone(),
         }
     }
 
@@ -369,7 +350,7 @@ impl AssdConfig {
             sources[0].0 = FUSION_OUT_CHANNELS;
         }
         for (i, extra) in self.extras.iter().enumerate() {
-            size = conv_out(size, extra.kernel, extra.stride, extra.padding, 1);
+            size = extra.out_size(size);
             if size < 1 {
                 return Err(ConfigError::InputTooSmall {
                     name: self.name.clone(),
@@ -382,15 +363,30 @@ impl AssdConfig {
                 sources.push((extra.out_channels, size as usize));
             }
         }
-        if sources.len() != self.scales.len() {
+        let scales = self.boxes_per_location().len();
+        if sources.len() != scales {
             return Err(ConfigError::ScaleCount {
                 name: self.name.clone(),
                 sources: sources.len(),
-                scales: self.scales.len(),
+                scales,
             });
         }
         if self.num_classes < 2 {
             return Err(ConfigError::NumClasses(self.num_classes));
+        }
+        if let PriorLayout::Stored { boxes, .. } = &self.priors {
+            let expected: usize = sources
+                .iter()
+                .zip(self.boxes_per_location())
+                .map(|(&(_, f), b)| f * f * b)
+                .sum();
+            if boxes.len() != expected {
+                return Err(ConfigError::PriorCount {
+                    name: self.name.clone(),
+                    stored: boxes.len(),
+                    expected,
+                });
+            }
         }
         Ok(sources)
     }
@@ -405,8 +401,8 @@ impl AssdConfig {
         Ok(self
             .feature_sizes()?
             .iter()
-            .zip(&self.scales)
-            .map(|(f, spec)| f * f * spec.boxes_per_location())
+            .zip(self.boxes_per_location())
+            .map(|(f, b)| f * f * b)
             .sum())
     }
 }
@@ -417,7 +413,7 @@ pub const FUSION_OUT_CHANNELS: usize = 512;
 pub const FUSION_LATERAL_CHANNELS: usize = 256;
 
 /// Extra layers as (1×1 squeeze, k×k source) pairs: `(mid, out, kernel, stride, padding)`.
-fn extra_pairs(pairs: &[(usize, usize, usize, usize, usize)]) -> Vec<ExtraLayer> {
+pub(crate) fn extra_pairs(pairs: &[(usize, usize, usize, usize, usize)]) -> Vec<ExtraLayer> {
     pairs
         .iter()
         .flat_map(|&(mid, out, kernel, stride, padding)| {
@@ -429,41 +425,8 @@ fn extra_pairs(pairs: &[(usize, usize, usize, usize, usize)]) -> Vec<ExtraLayer>
         .collect()
 }
 
-/// The authors' ResNet extra stack; `last_kernel` is 3 for ASSD513 (unpadded 3×3 on 3×3).
-fn resnet_extras(last_kernel: usize) -> Vec<ExtraLayer> {
-    extra_pairs(&[
-        (512, 1024, 3, 2, 1),
-        (256, 512, 3, 2, 1),
-        (128, 256, 3, 2, 1),
-        (128, 256, last_kernel, 1, 0),
-    ])
-}
-
-/// ASSD's scales: sizes from the authors' ratios, steps ceil(input / map) as in their
-/// `steps` for 513 (8, 16, 31, 57, 103, 171, 513), aspect ratios [2] on the first and the last
-/// two scales and [2, 3] elsewhere.
-fn assd_scales(input: usize, maps: &[usize; 7]) -> Vec<ScaleSpec> {
-    let input_f = input as f64;
-    (0..7)
-        .map(|k| ScaleSpec {
-            min_size: round2(ASSD_RATIOS[k] * input_f),
-            max_size: round2(ASSD_RATIOS[k + 1] * input_f),
-            aspect_ratios: if k == 0 || k >= 5 {
-                vec![2.0]
-            } else {
-                vec![2.0, 3.0]
-            },
-            step: (input as f64 / maps[k] as f64).ceil(),
-        })
-        .collect()
-}
-
-/// Rounds to 2 decimals, the precision of the authors' `min_sizes` table (513·0.04 = 20.52).
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
-}
-
-fn ssd_scales(sizes: &[f64], steps: &[f64], ars: &[&[f64]]) -> Vec<ScaleSpec> {
+/// SSD-style scales from min/max sizes, steps and aspect ratios.
+pub(crate) fn ssd_scales(sizes: &[f64], steps: &[f64], ars: &[&[f64]]) -> Vec<ScaleSpec> {
     (0..steps.len())
         .map(|k| ScaleSpec {
             min_size: sizes[k],
