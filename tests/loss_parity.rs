@@ -154,3 +154,69 @@ fn gradients_flow_to_the_network_outputs() {
         assert!(sum.abs() < 1e-5 / n.max(1.0) + 1e-6);
     }
 }
+
+#[test]
+fn sigmoid_loss_is_the_hand_computed_cross_entropy() {
+    use assd::config::ScoreFunction;
+    // 1 image, 4 priors, 3 outputs (column 0 background). Prior 1 is a positive of class 2;
+    // with 3 negatives per positive all three others are mined, in order of their loss.
+    let logits = [
+        [0.5f32, -1.0, 2.0], // negative, loss ≈ 3.59 (ranked 1st)
+        [-2.0, 0.3, 1.5],    // positive (class 2)
+        [1.0, -3.0, -0.5],   // negative, loss ≈ 1.68
+        [3.0, -4.0, -4.0],   // negative, almost right, loss ≈ 0.12
+    ];
+    let targets = vec![MatchTargets {
+        loc: vec![[0.0; 4], [0.5, -0.5, 0.1, 0.2], [0.0; 4], [0.0; 4]],
+        conf: vec![0, 2, 0, 0],
+    }];
+    let bce = |x: f64, z: f64| (1.0 + x.exp()).ln() - x * z;
+    let want: Vec<f64> = logits
+        .iter()
+        .zip(&targets[0].conf)
+        .map(|(row, &t)| {
+            row.iter()
+                .enumerate()
+                .map(|(j, &x)| bce(x as f64, f64::from(u8::from(j == t))))
+                .sum()
+        })
+        .collect();
+    let device = Device::flex();
+    let loc = tensor3(vec![0.0; 16], [1, 4, 4], &device);
+    let conf = tensor3(
+        logits.iter().flatten().copied().collect(),
+        [1, 4, 3],
+        &device,
+    );
+    let loss = MultiboxLossConfig::new()
+        .with_score(ScoreFunction::Sigmoid)
+        .forward(loc, conf, &targets);
+    for (got, want) in loss.mining.iter().zip(&want) {
+        assert!((*got as f64 - want).abs() < 1e-5, "mining {got} vs {want}");
+    }
+    assert_eq!(loss.pos, vec![false, true, false, false]);
+    assert_eq!(loss.neg, vec![true, false, true, true]);
+    let want_c: f64 = want.iter().sum();
+    let c = scalar(loss.conf) as f64;
+    assert!((c - want_c).abs() < 1e-5 * want_c, "loss_c {c} vs {want_c}");
+    // Smooth L1 of the positive's offsets (all below 1: ½d²), over N = 1 positive.
+    let want_l = 0.5 * (0.25 + 0.25 + 0.01 + 0.04);
+    assert!((scalar(loss.loc) as f64 - want_l).abs() < 1e-6);
+
+    // Only one negative per positive: the hardest (prior 0).
+    let targets_one = targets.clone();
+    let logits_t = tensor3(
+        logits.iter().flatten().copied().collect(),
+        [1, 4, 3],
+        &device,
+    );
+    let one = MultiboxLossConfig::new()
+        .with_score(ScoreFunction::Sigmoid)
+        .with_neg_pos_ratio(1)
+        .forward(
+            tensor3(vec![0.0; 16], [1, 4, 4], &device),
+            logits_t,
+            &targets_one,
+        );
+    assert_eq!(one.neg, vec![true, false, false, false]);
+}

@@ -475,3 +475,78 @@ fn the_train_command_reads_a_config_file_and_flags_override_it() {
     );
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[test]
+fn the_coco_model_fine_tunes_its_attention_on_coco_images() {
+    // The built-in ASSD-MobileNet on two COCO folders (classes merged by name), every 32nd
+    // image held out; only the attention units train.
+    let (Some(coco128), Some(mini)) = (
+        common::shared_data("coco128"),
+        common::shared_data("coco-mini-train"),
+    ) else {
+        return;
+    };
+    let config = TrainConfig {
+        model: "assd-mobilenet".into(),
+        data: coco128,
+        more_data: vec![mini],
+        holdout_every: Some(32),
+        weights: Some(PathBuf::from(assd::weights::BUILTIN_WEIGHTS)),
+        freeze_backbone: true,
+        freeze_extras: true,
+        freeze_heads: true,
+        epochs: 1,
+        max_steps: Some(2),
+        batch_size: 2,
+        lr: 1e-3,
+        warmup_steps: 0,
+        augment: None,
+        device: DeviceChoice::Cpu,
+        ..TrainConfig::default()
+    };
+    let (train_set, held_out) = load_datasets(&config).unwrap();
+    // 128 + 80 images; every 32nd of them held out.
+    assert_eq!(
+        train_set.samples.len() + held_out.as_ref().unwrap().samples.len(),
+        208
+    );
+    assert_eq!(held_out.as_ref().unwrap().samples.len(), 6);
+    let root = std::env::temp_dir().join(format!("assd-coco-ft-{}", std::process::id()));
+    let mut record = Record::default();
+    let summary = train(&config, &root, false, &mut record).unwrap();
+    assert_eq!(summary.steps, 2);
+    assert!(
+        record
+            .notes
+            .iter()
+            .any(|n| n.contains("keeping the initial model's 91 outputs"))
+    );
+
+    let device = Device::flex();
+    let builtin = assd::weights::load_model(
+        std::path::Path::new(assd::weights::BUILTIN_WEIGHTS),
+        None,
+        &device,
+    )
+    .unwrap();
+    let tuned = assd::weights::load_model(&summary.last, None, &device).unwrap();
+    // The whole configuration travels on: classes, ids, stored anchors, preprocessing.
+    assert_eq!(tuned.config.num_classes, 91);
+    assert_eq!(tuned.config.class_names, builtin.config.class_names);
+    assert_eq!(tuned.config.priors, builtin.config.priors);
+    assert_eq!(tuned.config.preprocess, builtin.config.preprocess);
+    use burn::store::ModuleSnapshot;
+    let tensors = |m: &assd::model::Assd| {
+        m.collect(None, None, true)
+            .into_iter()
+            .map(|t| (t.name.clone(), t.to_bytes().unwrap().to_vec()))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let (before, after) = (tensors(&builtin), tensors(&tuned));
+    for (name, bytes) in &before {
+        let changed = after[name] != *bytes;
+        // Only the attention units move (the value convs leave zero first).
+        assert_eq!(changed, name.starts_with("attention."), "{name}");
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}

@@ -15,12 +15,17 @@ use image::RgbImage;
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Configurations to measure (randomly initialised unless --weights is given).
-    #[arg(long, num_args = 1.., default_values_t = vec!["assd513".to_string()])]
+    /// Configurations to measure with random weights (assd513, ssd300, assd-mobilenet, …).
+    /// Default: the built-in model, with its trained weights.
+    #[arg(long, num_args = 1..)]
     model: Vec<String>,
-    /// Measure this checkpoint instead of random weights (realistic NMS load).
+    /// Measure this checkpoint (in its own configuration) instead of random weights.
     #[arg(long)]
     weights: Option<PathBuf>,
+    /// A reference forward time (ms) to state the ratio to, e.g. another implementation's
+    /// median on the same machine.
+    #[arg(long)]
+    reference_ms: Option<f64>,
     /// Image to run on; default: a synthetic 500×375 gradient.
     #[arg(long)]
     image: Option<PathBuf>,
@@ -109,32 +114,40 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
         args.warmup
     );
     println!(
-        "{:<10} {:>8} {:>12} {:>10} {:>12} {:>10} {:>11} {:>11} {:>12}",
+        "{:<15} {:>8} {:>12} {:>10} {:>8} {:>12} {:>10} {:>11} {:>11} {:>12}",
         "model",
         "priors",
         "preprocess",
         "forward",
+        "FPS",
         "decode+nms",
         "att. rows",
         "1st click",
         "next click",
         "end-to-end"
     );
+    // A checkpoint runs in its own configuration; presets run with random weights.
+    let weights = match (&args.weights, args.model.is_empty()) {
+        (Some(path), _) => Some(path.clone()),
+        (None, true) => Some(PathBuf::from(weights::DEFAULT_WEIGHTS)),
+        (None, false) => None,
+    };
+    let names: Vec<Option<&String>> = match &weights {
+        Some(_) => vec![None],
+        None => args.model.iter().map(Some).collect(),
+    };
     let mut live = Vec::new();
-    for name in &args.model {
-        let model = match &args.weights {
-            Some(path) => {
-                weights::load_model(path, Some(AssdConfig::preset(name)?), &selected.device)
-                    .with_context(|| format!("loading {}", path.display()))?
-            }
-            None => AssdConfig::preset(name)?.init(&selected.device)?,
+    let mut first = true;
+    for preset in names {
+        let model = match (&weights, preset) {
+            (Some(path), _) => weights::load_model(path, None, &selected.device)
+                .with_context(|| format!("loading {}", path.display()))?,
+            (None, Some(name)) => AssdConfig::preset(name)?.init(&selected.device)?,
+            (None, None) => continue,
         };
+        let name = model.config.name.clone();
         let detector = Detector::new(model, selected.device.clone())?;
-        if let Some(spec) = args
-            .camera
-            .as_ref()
-            .filter(|_| Some(name) == args.model.first())
-        {
+        if let Some(spec) = args.camera.as_ref().filter(|_| first) {
             live.push((name.clone(), stream_latency(&detector, spec, args.seconds)?));
         }
         let size = detector.config().input_size;
@@ -183,18 +196,26 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
             let inference = detector.infer(&image);
             detector.detections(&inference, &config)
         });
+        first = false;
         println!(
-            "{:<10} {:>8} {:>12.1} {:>10.1} {:>12.1} {:>10.2} {:>11.2} {:>11.2} {:>12.1}",
+            "{:<15} {:>8} {:>12.1} {:>10.1} {:>8.1} {:>12.1} {:>10.2} {:>11.2} {:>11.2} {:>12.1}",
             name,
             detector.head.priors.len(),
             pre,
             forward,
+            1e3 / forward,
             nms,
             rows,
             first_query,
             query,
             e2e
         );
+        if let Some(reference) = args.reference_ms {
+            println!(
+                "  {name}: forward {forward:.1} ms = {:.2}× the reference {reference:.1} ms",
+                forward / reference
+            );
+        }
     }
     for (name, report) in live {
         println!("live ({name}): {report}");

@@ -3,12 +3,12 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use assd::dataset::{Dataset, Format};
+use assd::eval::class_map;
 use assd::eval::{Report, evaluate, pr_curves_png, predict};
 use assd::export::png_bytes;
 use assd::fsutil::write_atomic;
-use assd::labels::canonical_class_name;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -46,55 +46,6 @@ pub struct EvalArgs {
     limit: Option<usize>,
 }
 
-/// Dataset class index → the model's label (1-based), or `None` for a dataset class the
-/// model does not predict: by name (VOC and COCO spellings meet, see
-/// [`canonical_class_name`]) when any class is shared, else by position when the counts agree.
-fn class_map(dataset: &Dataset, model_names: &[String]) -> Result<Vec<Option<usize>>> {
-    let foreground: Vec<String> = model_names[1.min(model_names.len())..]
-        .iter()
-        .map(|n| canonical_class_name(n))
-        .collect();
-    let by_name: Vec<Option<usize>> = dataset
-        .classes
-        .iter()
-        .map(|c| {
-            let c = canonical_class_name(c);
-            foreground
-                .iter()
-                .position(|m| !m.is_empty() && *m == c)
-                .map(|i| i + 1)
-        })
-        .collect();
-    if by_name.iter().any(Option::is_some) {
-        return Ok(by_name);
-    }
-    let named: Vec<&String> = model_names
-        .iter()
-        .skip(1)
-        .filter(|n| !n.is_empty())
-        .collect();
-    if named.len() == dataset.classes.len() {
-        eprintln!(
-            "note: class names differ ({} vs {}); matching them by position",
-            dataset.classes.join(", "),
-            foreground.join(", ")
-        );
-        return Ok((1..=foreground.len()).map(Some).collect());
-    }
-    bail!(
-        "the model and the dataset share no class: the model predicts {} classes ({}), the \
-         dataset has {} ({})",
-        named.len(),
-        named
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
-        dataset.classes.len(),
-        dataset.classes.join(", ")
-    )
-}
-
 pub fn run(args: EvalArgs) -> Result<ExitCode> {
     let (detector, selected) = args.model.load()?;
     eprintln!("device: {}", selected.description);
@@ -126,7 +77,7 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
     if let Some(n) = args.limit {
         dataset.samples.truncate(n);
     }
-    let map = class_map(&dataset, &detector.head.class_names)?;
+    let map = class_map(&dataset, &detector.head.class_names).map_err(anyhow::Error::msg)?;
     let left_out: Vec<&str> = dataset
         .classes
         .iter()

@@ -2,11 +2,13 @@
 //! all-point and COCO-style AP@[.5:.95] summaries, and precision/recall curves.
 
 pub mod ap;
+mod classes;
 mod plot;
 
 use serde::Serialize;
 
 pub use ap::{MatchRule, PrCurve, ScoredBox, TruthBox, box_iou, pr_curve};
+pub use classes::class_map;
 pub use plot::pr_curves_png;
 
 use crate::dataset::Dataset;

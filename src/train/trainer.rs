@@ -310,18 +310,15 @@ fn run_config(
         model_config.fusion = on;
     }
     let names = initial.as_ref().and_then(|c| c.class_names.clone());
+    // Every class of the data must be one of the model's (by name) to keep its outputs.
+    let canon = crate::labels::canonical_class_name;
     let labels: Option<Vec<usize>> = names.as_ref().and_then(|names| {
-        let canon: Vec<String> = names
-            .iter()
-            .map(|n| crate::labels::canonical_class_name(n))
-            .collect();
+        let map = crate::eval::class_map(train_set, names).ok()?;
         train_set
             .classes
             .iter()
-            .map(|c| {
-                let c = crate::labels::canonical_class_name(c);
-                (1..canon.len()).find(|&j| !canon[j].is_empty() && canon[j] == c)
-            })
+            .zip(map)
+            .map(|(c, m)| m.filter(|&m| canon(&names[m]) == canon(c)))
             .collect()
     });
     match (&labels, initial) {
@@ -443,17 +440,9 @@ pub fn train_on(
             (
                 train_set.relabelled(labels, &names),
                 val_set.map(|v| {
-                    let map = v
-                        .classes
-                        .iter()
-                        .map(|c| {
-                            let c = crate::labels::canonical_class_name(c);
-                            (1..names.len()).find(|&j| {
-                                !names[j].is_empty()
-                                    && crate::labels::canonical_class_name(&names[j]) == c
-                            })
-                        })
-                        .collect::<Vec<_>>();
+                    // Validation classes the model lacks are left out of the score.
+                    let map = crate::eval::class_map(&v, &names)
+                        .unwrap_or_else(|_| vec![None; v.classes.len()]);
                     let (v, kept) = v.restricted_to(&map);
                     v.relabelled(&kept, &names)
                 }),
