@@ -333,11 +333,13 @@ fn the_built_in_model_finds_real_objects_from_any_directory() {
     // The COCO model's own settings travel with it: at most 100 detections per image.
     assert!(images.iter().all(|(_, d)| d.len() <= 100));
 
-    // The shipped fp16 weights against the float32 import of detect.tflite.
+    // The trained attention refines SSD-MobileNet's detections without changing what it
+    // finds: every detection ≥ 0.5 of the float32 import of detect.tflite is there, same
+    // class, IoU ≥ 0.9. (Measured: scores move by ≤ 0.02 on these images; 0.05 is the bound.)
     let Some(tflite) = common::shared_model("ssd-mobilenet-v1-coco/detect.tflite") else {
         return;
     };
-    let reference = detect_json(
+    let ssd = detect_json(
         &[
             std::ffi::OsStr::new("--weights"),
             tflite.as_os_str(),
@@ -345,28 +347,26 @@ fn the_built_in_model_finds_real_objects_from_any_directory() {
         ],
         &cwd,
     );
-    let (mut worst_score, mut worst_box, mut matched, mut total) = (0f32, 0f32, 0, 0);
-    for ((name, ours), (_, theirs)) in images.iter().zip(&reference) {
-        for t in theirs.iter().filter(|t| t.1 >= 0.3) {
-            total += 1;
-            let near = ours
+    let iou = |a: [f32; 4], b: [f32; 4]| {
+        let w = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
+        let h = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
+        let area = |r: [f32; 4]| (r[2] - r[0]) * (r[3] - r[1]);
+        w * h / (area(a) + area(b) - w * h)
+    };
+    let mut worst = 0f32;
+    for ((name, ours), (_, theirs)) in images.iter().zip(&ssd) {
+        for t in theirs.iter().filter(|t| t.1 >= 0.5) {
+            let found = ours
                 .iter()
-                .filter(|o| o.0 == t.0)
-                .map(|o| {
-                    let db = (0..4).map(|j| (o.2[j] - t.2[j]).abs()).fold(0f32, f32::max);
-                    ((o.1 - t.1).abs(), db)
-                })
-                .min_by(|a, b| (a.0 + a.1 / 100.0).total_cmp(&(b.0 + b.1 / 100.0)));
-            if let Some((ds, db)) = near.filter(|&(ds, db)| ds <= 0.01 && db <= 2.0) {
-                matched += 1;
-                worst_score = worst_score.max(ds);
-                worst_box = worst_box.max(db);
-            } else {
-                panic!("{name}: {t:?} of the float32 import not found in the fp16 model's");
-            }
+                .filter(|o| o.0 == t.0 && iou(o.2, t.2) >= 0.9)
+                .map(|o| (o.1 - t.1).abs())
+                .fold(f32::INFINITY, f32::min);
+            assert!(
+                found <= 0.05,
+                "{name}: SSD's {t:?} not found (score gap {found})"
+            );
+            worst = worst.max(found);
         }
     }
-    eprintln!(
-        "fp16 vs float32 import: {matched}/{total} detections ≥ 0.3 matched, score ≤ {worst_score:e}, box ≤ {worst_box:e} px"
-    );
+    eprintln!("ASSD vs SSD on assets/: every SSD detection ≥ 0.5 kept, scores within {worst}");
 }

@@ -207,3 +207,50 @@ fn fresh_attention_units_leave_the_detector_unchanged() {
     let preset = AssdConfig::assd_mobilenet().init(&device).unwrap();
     assert_eq!(preset.parameter_count(), assd.parameter_count());
 }
+
+#[test]
+fn the_built_in_model_is_the_imported_detector_plus_trained_attention() {
+    use burn::store::ModuleSnapshot;
+    let Some((tflite, _)) = fixtures() else {
+        return;
+    };
+    let device = Device::flex();
+    let builtin = load_model(Path::new(assd::weights::BUILTIN_WEIGHTS), None, &device).unwrap();
+    assert_eq!(builtin.config.name, "assd-mobilenet");
+    let import = load_model(&tflite, None, &device).unwrap();
+    let values = |m: &assd::model::Assd| {
+        m.collect(None, None, true)
+            .into_iter()
+            .map(|t| {
+                let bytes = t.to_bytes().unwrap();
+                let v: Vec<f32> = bytes
+                    .chunks_exact(4)
+                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                    .collect();
+                (t.name.clone(), v)
+            })
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let (ours, theirs) = (values(&builtin), values(&import));
+    // Every detector tensor is the import's, rounded to fp16 (the file's storage).
+    for (name, want) in &theirs {
+        let rounded: Vec<f32> = want
+            .iter()
+            .map(|&v| half::f16::from_f32(v).to_f32())
+            .collect();
+        assert_eq!(&ours[name], &rounded, "{name}");
+    }
+    // The six attention units are trained: their value convs have left zero.
+    for k in 0..6 {
+        let v = &ours[&format!("attention.{k}.value.weight")];
+        assert!(
+            v.iter().any(|&x| x != 0.0),
+            "attention {k} is still the identity"
+        );
+    }
+    // And the configuration is the import's (anchors, preprocessing, classes, NMS).
+    assert_eq!(builtin.config.priors, import.config.priors);
+    assert_eq!(builtin.config.preprocess, import.config.preprocess);
+    assert_eq!(builtin.config.class_names, import.config.class_names);
+    assert_eq!(builtin.config.detect, import.config.detect);
+}

@@ -26,6 +26,10 @@ pub struct EvalArgs {
     /// same `--data` list.
     #[arg(long, value_name = "K")]
     holdout_every: Option<usize>,
+    /// With --holdout-every: evaluate the validation part `assd train --val-every J` used
+    /// instead (every J-th of the images not held out).
+    #[arg(long, value_name = "J")]
+    val_every: Option<usize>,
     #[arg(long, value_enum, default_value_t = Format::Auto)]
     format: Format,
     /// VOC image set (ImageSets/Main/<split>.txt) or YOLO sub-folder; default: VOC `test`
@@ -66,7 +70,11 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
     }
     let mut dataset = dataset.context("no --data")?;
     if let Some(k) = args.holdout_every {
-        dataset = dataset.split_every(k).1;
+        let (kept, held_out) = dataset.split_every(k);
+        dataset = match args.val_every {
+            Some(j) => kept.split_every(j).1,
+            None => held_out,
+        };
     }
     if !dataset.skipped.is_empty() {
         eprintln!("note: {} annotations skipped:", dataset.skipped.len());

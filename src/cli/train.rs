@@ -19,9 +19,14 @@ pub struct TrainArgs {
     /// on several together (classes merged by name).
     #[arg(long)]
     data: Vec<PathBuf>,
-    /// Hold out every K-th training image for validation (never trained on).
+    /// Hold out every K-th training image (never trained on): the validation set, or with
+    /// --val-every a test set left for `assd eval --holdout-every K`.
     #[arg(long, value_name = "K")]
     holdout_every: Option<usize>,
+    /// With --holdout-every: validate (and pick best.safetensors) on every J-th of the other
+    /// images, also not trained on.
+    #[arg(long, value_name = "J")]
+    val_every: Option<usize>,
     /// Dataset format (default: detected).
     #[arg(long, value_enum)]
     format: Option<Format>,
@@ -195,6 +200,9 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
     config.freeze_heads |= args.freeze_heads;
     if args.holdout_every.is_some() {
         config.holdout_every = args.holdout_every;
+    }
+    if args.val_every.is_some() {
+        config.val_every = args.val_every;
     }
     if args.no_augment {
         config.augment = None;

@@ -66,21 +66,7 @@ impl Dataset {
     /// The classes renamed to a model's outputs: class c becomes model label `labels[c]`
     /// (1-based), and the class list is `model_names[1..]`, so class index = label − 1.
     pub fn relabelled(self, labels: &[usize], model_names: &[String]) -> Dataset {
-        let samples = self
-            .samples
-            .into_iter()
-            .map(|s| Sample {
-                objects: s
-                    .objects
-                    .into_iter()
-                    .map(|o| Object {
-                        class: labels[o.class] - 1,
-                        ..o
-                    })
-                    .collect(),
-                ..s
-            })
-            .collect();
+        let samples = renumbered(self.samples, |c| Some(labels[c] - 1));
         Dataset {
             classes: model_names.get(1..).unwrap_or_default().to_vec(),
             samples,
@@ -102,19 +88,8 @@ impl Dataset {
                 }
             })
             .collect();
-        self.samples.extend(other.samples.into_iter().map(|s| {
-            Sample {
-                objects: s
-                    .objects
-                    .into_iter()
-                    .map(|o| Object {
-                        class: index[o.class],
-                        ..o
-                    })
-                    .collect(),
-                ..s
-            }
-        }));
+        self.samples
+            .extend(renumbered(other.samples, |c| Some(index[c])));
         self.skipped.extend(other.skipped);
         self
     }
@@ -154,18 +129,7 @@ impl Dataset {
                 values.push(v);
             }
         }
-        let samples = self
-            .samples
-            .into_iter()
-            .map(|s| Sample {
-                objects: s
-                    .objects
-                    .into_iter()
-                    .filter_map(|o| index[o.class].map(|class| Object { class, ..o }))
-                    .collect(),
-                ..s
-            })
-            .collect();
+        let samples = renumbered(self.samples, |c| index[c]);
         (
             Dataset {
                 classes,
@@ -175,6 +139,21 @@ impl Dataset {
             values,
         )
     }
+}
+
+/// Every object's class `c` replaced by `class(c)`; objects it maps to `None` are dropped.
+fn renumbered(samples: Vec<Sample>, class: impl Fn(usize) -> Option<usize>) -> Vec<Sample> {
+    samples
+        .into_iter()
+        .map(|s| Sample {
+            objects: s
+                .objects
+                .into_iter()
+                .filter_map(|o| class(o.class).map(|class| Object { class, ..o }))
+                .collect(),
+            ..s
+        })
+        .collect()
 }
 
 /// A way of reading a dataset from disk.

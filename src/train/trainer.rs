@@ -48,9 +48,13 @@ pub struct TrainConfig {
     /// Further datasets trained on together with `data` (all their images; classes merged by
     /// name).
     pub more_data: Vec<PathBuf>,
-    /// Hold out every k-th image of the (merged) training images as the validation set, never
-    /// trained on (for data without a test split, e.g. coco128 + coco-mini-train).
+    /// Hold out every k-th image of the (merged) training images, never trained on (for data
+    /// without a test split, e.g. coco128 + coco-mini-train); it is the validation set unless
+    /// `val_every` is set, and `assd eval --holdout-every k` scores it afterwards.
     pub holdout_every: Option<usize>,
+    /// With `holdout_every`: validate on every j-th of the remaining images instead (also not
+    /// trained on), so that choosing the best epoch never sees the held-out test images.
+    pub val_every: Option<usize>,
     pub format: Format,
     /// Training split (VOC image set / YOLO sub-folder); default `trainval`, else `train`,
     /// else everything.
@@ -105,6 +109,7 @@ impl Default for TrainConfig {
             data: PathBuf::new(),
             more_data: Vec::new(),
             holdout_every: None,
+            val_every: None,
             format: Format::Auto,
             train_split: None,
             val_split: None,
@@ -262,7 +267,13 @@ pub fn load_datasets(config: &TrainConfig) -> Result<(Dataset, Option<Dataset>),
     }
     if let Some(k) = config.holdout_every {
         let (kept, held_out) = train.split_every(k);
-        return Ok((kept, Some(held_out)));
+        return Ok(match config.val_every {
+            Some(j) => {
+                let (kept, val) = kept.split_every(j);
+                (kept, Some(val))
+            }
+            None => (kept, Some(held_out)),
+        });
     }
     let val = match &val_split {
         Some(s) if Some(s) != train_split.as_ref() => Some(open(Some(s))?),
