@@ -28,6 +28,14 @@ pub fn box_iou(a: [f32; 4], b: [f32; 4]) -> f32 {
     if union > 0.0 { inter / union } else { 0.0 }
 }
 
+/// Intersection over the detection's own area (pycocotools' IoU against a crowd region).
+pub fn crowd_overlap(det: [f32; 4], crowd: [f32; 4]) -> f32 {
+    let w = (det[2].min(crowd[2]) - det[0].max(crowd[0])).max(0.0);
+    let h = (det[3].min(crowd[3]) - det[1].max(crowd[1])).max(0.0);
+    let area = (det[2] - det[0]) * (det[3] - det[1]);
+    if area > 0.0 { w * h / area } else { 0.0 }
+}
+
 /// The precision/recall curve of one class, detections in descending score order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PrCurve {
@@ -66,7 +74,15 @@ pub fn pr_curve(
             .iter()
             .enumerate()
             .filter(|(_, t)| t.image == d.image)
-            .map(|(i, t)| (i, box_iou(d.bbox, t.bbox)));
+            .map(|(i, t)| {
+                // pycocotools: a crowd region's overlap is the share of the detection inside it.
+                let iou = if rule == MatchRule::Coco && t.difficult {
+                    crowd_overlap(d.bbox, t.bbox)
+                } else {
+                    box_iou(d.bbox, t.bbox)
+                };
+                (i, iou)
+            });
         let hit = match rule {
             MatchRule::Voc => candidates
                 .fold(None, |best: Option<(usize, f32)>, (i, iou)| match best {
@@ -158,7 +174,8 @@ pub fn coco_101_ap(curve: &PrCurve) -> f64 {
     }
     (0..=100)
         .map(|k| {
-            let level = k as f64 / 100.0;
+            // numpy's linspace(0, 1, 101) as pycocotools samples it: k · 0.01.
+            let level = k as f64 * 0.01;
             // First point reaching the level (recall is non-decreasing).
             let i = curve.recall.partition_point(|&r| r < level);
             envelope.get(i).copied().unwrap_or(0.0)
@@ -253,6 +270,25 @@ mod tests {
         // At IoU ≥ 0.85 the third detection (exact) still matches, the first (exact) too: the
         // same curve; the mean over 0.50:0.95 equals AP50 here because every match is exact.
         assert!((coco_ap(&dets, &truths) - want101).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_detection_inside_a_crowd_region_is_ignored_as_pycocotools_does() {
+        // A 10×10 detection inside a 100×100 crowd box: IoU 0.01, but all of it is inside.
+        let crowd = TruthBox {
+            image: 0,
+            bbox: [0.0, 0.0, 100.0, 100.0],
+            difficult: true,
+        };
+        let truths = vec![truth(0, 200.0, false), crowd];
+        let dets = vec![det(0, 0.9, 200.0), det(0, 0.8, 20.0)];
+        assert_eq!(crowd_overlap([20.0, 0.0, 30.0, 10.0], crowd.bbox), 1.0);
+        let c = pr_curve(&dets, &truths, 0.5, MatchRule::Coco);
+        // The second detection is neither a TP nor an FP: one point on the curve.
+        assert_eq!((c.recall, c.precision), (vec![1.0], vec![1.0]));
+        // The VOC rule uses plain IoU: it is a false positive there.
+        let v = pr_curve(&dets, &truths, 0.5, MatchRule::Voc);
+        assert_eq!(v.precision, vec![1.0, 0.5]);
     }
 
     #[test]

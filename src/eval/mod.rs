@@ -116,16 +116,16 @@ pub fn evaluate(dataset: &Dataset, predictions: &[ImagePredictions]) -> Report {
                 )
             })
             .collect();
-        // COCO keeps each image's 100 best detections over all classes.
+        // pycocotools keeps each image's 100 best detections of the class (maxDets=100).
         let coco_detections: Vec<ScoredBox> = predictions
             .iter()
             .enumerate()
             .flat_map(|(i, p)| {
-                let mut all: Vec<&(usize, f32, [f32; 4])> = p.boxes.iter().collect();
-                all.sort_by(|a, b| b.1.total_cmp(&a.1));
-                all.into_iter()
+                let mut own: Vec<&(usize, f32, [f32; 4])> =
+                    p.boxes.iter().filter(|(class, _, _)| *class == c).collect();
+                own.sort_by(|a, b| b.1.total_cmp(&a.1));
+                own.into_iter()
                     .take(100)
-                    .filter(|(class, _, _)| *class == c)
                     .map(|&(_, score, bbox)| ScoredBox {
                         image: i,
                         score,
