@@ -262,3 +262,45 @@ fn crc32(bytes: &[u8]) -> u32 {
     }
     !crc
 }
+
+#[test]
+fn tflite_files_that_do_not_map_name_what_is_wrong() {
+    let dir = scratch("tflite");
+    // Not a flatbuffer at all.
+    let garbage = dir.join("garbage.tflite");
+    std::fs::write(&garbage, b"TFL3 but not really a model").unwrap();
+    let err = read_checkpoint(&garbage).unwrap_err().to_string();
+    assert!(
+        err.contains("garbage.tflite") && err.contains("flatbuffer"),
+        "{err}"
+    );
+
+    let Some(tflite) = common::shared_model("ssd-mobilenet-v1-coco/detect.tflite") else {
+        return;
+    };
+    let bytes = std::fs::read(&tflite).unwrap();
+    // Truncated: the verifier refuses it (no panic, no out-of-bounds read).
+    let cut = dir.join("cut.tflite");
+    std::fs::write(&cut, &bytes[..bytes.len() / 3]).unwrap();
+    let err = read_checkpoint(&cut).unwrap_err().to_string();
+    assert!(err.contains("cut.tflite"), "{err}");
+
+    // A layer the port does not know: one head's output renamed.
+    let name = b"BoxPredictor_3/BoxEncodingPredictor/BiasAdd";
+    let at = bytes
+        .windows(name.len())
+        .position(|w| w == name)
+        .expect("the tensor name is in the file");
+    let mut renamed = bytes.clone();
+    renamed[at + name.len() - 1] = b'X';
+    let odd = dir.join("odd.tflite");
+    std::fs::write(&odd, &renamed).unwrap();
+    let err = read_checkpoint(&odd).unwrap_err().to_string();
+    assert!(
+        err.contains("BoxPredictor_3/BoxEncodingPredictor/BiasAdX")
+            && err.contains("CONV_2D")
+            && err.contains("not a layer of SSD-MobileNetV1"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
