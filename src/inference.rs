@@ -143,30 +143,60 @@ impl Detector {
 
     /// Runs the network on an already preprocessed CHW input.
     pub fn infer_input(&self, chw: Vec<f32>, image_size: [u32; 2]) -> Inference {
+        self.infer_inputs(chw, vec![image_size])
+            .pop()
+            .expect("one input gives one inference")
+    }
+
+    /// Runs the network once on a batch: `chw` holds `image_sizes.len()` preprocessed inputs
+    /// back to back; one [`Inference`] per image, in order.
+    pub fn infer_inputs(&self, chw: Vec<f32>, image_sizes: Vec<[u32; 2]>) -> Vec<Inference> {
         let size = self.config().input_size;
         let classes = self.config().num_classes;
-        let x = Tensor::<4>::from_data(TensorData::new(chw, [1, 3, size, size]), &self.device);
+        let batch = image_sizes.len();
+        let x = Tensor::<4>::from_data(TensorData::new(chw, [batch, 3, size, size]), &self.device);
         let out = self.model.forward(x);
         let [_, priors, _] = out.loc.dims();
-        let logits = out.conf.reshape([priors, classes]);
+        let logits = out.conf.reshape([batch * priors, classes]);
         let scores = match self.config().score {
             ScoreFunction::Softmax => softmax(logits, 1),
             ScoreFunction::Sigmoid => sigmoid(logits),
         };
         let loc = tensor_to_vec(out.loc);
-        Inference {
-            raw: RawOutputs {
-                loc: loc
-                    .chunks_exact(4)
-                    .map(|c| [c[0], c[1], c[2], c[3]])
+        let scores = tensor_to_vec(scores);
+        image_sizes
+            .into_iter()
+            .enumerate()
+            .map(|(i, image_size)| Inference {
+                raw: RawOutputs {
+                    loc: loc[i * priors * 4..(i + 1) * priors * 4]
+                        .chunks_exact(4)
+                        .map(|c| [c[0], c[1], c[2], c[3]])
+                        .collect(),
+                    scores: scores[i * priors * classes..(i + 1) * priors * classes].to_vec(),
+                    feature_sizes: out.feature_sizes.clone(),
+                    image_size,
+                },
+                // Each image's maps stay on the device, `[1, N_k, N_k]`.
+                attention: out
+                    .attention
+                    .iter()
+                    .map(|a| a.clone().slice(i..i + 1))
                     .collect(),
-                scores: tensor_to_vec(scores),
-                feature_sizes: out.feature_sizes,
-                image_size,
-            },
-            attention: out.attention,
-            received: std::sync::OnceLock::new(),
-        }
+                received: std::sync::OnceLock::new(),
+            })
+            .collect()
+    }
+
+    /// Preprocesses images and runs the network on them as one batch.
+    pub fn infer_batch(&self, images: &[RgbImage]) -> Vec<Inference> {
+        let size = self.config().input_size;
+        let chw: Vec<f32> = images
+            .iter()
+            .flat_map(|image| preprocess(image, size, &self.preprocess))
+            .collect();
+        let sizes = images.iter().map(|i| [i.width(), i.height()]).collect();
+        self.infer_inputs(chw, sizes)
     }
 
     /// Preprocesses an image and runs the network.

@@ -370,3 +370,62 @@ fn the_built_in_model_finds_real_objects_from_any_directory() {
     }
     eprintln!("ASSD vs SSD on assets/: every SSD detection ≥ 0.5 kept, scores within {worst}");
 }
+
+#[test]
+fn batched_detection_gives_the_detections_of_batch_1() {
+    let cwd = scratch("batch");
+    let inputs = cwd.join("in");
+    std::fs::create_dir_all(&inputs).unwrap();
+    let assets = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
+    for (i, name) in ["astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg"]
+        .iter()
+        .enumerate()
+    {
+        std::fs::copy(assets.join(name), inputs.join(format!("{i}_{name}"))).unwrap();
+    }
+    // A broken file inside a batch is skipped; the others of its batch still run.
+    std::fs::write(inputs.join("1b_broken.png"), b"not a png").unwrap();
+    let run = |batch: &str| {
+        let json = cwd.join(format!("b{batch}.json"));
+        let out = assd()
+            .args(["detect", "--device", "cpu", "--batch", batch, "--json"])
+            .arg(&json)
+            .arg(&inputs)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && stderr.contains("1b_broken.png"),
+            "{stderr}"
+        );
+        let doc: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+        doc["images"].as_array().unwrap().clone()
+    };
+    let (one, three) = (run("1"), run("3"));
+    assert_eq!(one.len(), 4);
+    assert_eq!(three.len(), 4);
+    let mut compared = 0;
+    for (a, b) in one.iter().zip(&three) {
+        assert_eq!(a["path"], b["path"]);
+        let (da, db) = (
+            a["detections"].as_array().unwrap(),
+            b["detections"].as_array().unwrap(),
+        );
+        assert_eq!(da.len(), db.len(), "{}", a["path"]);
+        for (p, q) in da.iter().zip(db) {
+            assert_eq!(p["class_id"], q["class_id"]);
+            assert_eq!(p["prior"], q["prior"]);
+            // Batching changes no arithmetic per image; allow float rounding only.
+            let close = |x: &serde_json::Value, y: &serde_json::Value| {
+                (x.as_f64().unwrap() - y.as_f64().unwrap()).abs() <= 1e-5
+            };
+            assert!(close(&p["score"], &q["score"]), "{p} vs {q}");
+            for j in 0..4 {
+                assert!(close(&p["box"][j], &q["box"][j]), "{p} vs {q}");
+            }
+            compared += 1;
+        }
+    }
+    assert!(compared >= 300, "{compared}");
+}

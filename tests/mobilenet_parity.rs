@@ -254,3 +254,48 @@ fn the_built_in_model_is_the_imported_detector_plus_trained_attention() {
     assert_eq!(builtin.config.class_names, import.config.class_names);
     assert_eq!(builtin.config.detect, import.config.detect);
 }
+
+#[test]
+fn a_batch_gives_each_image_its_own_outputs_and_attention() {
+    use assd::attention_query::attention_row;
+    let device = Device::flex();
+    let model = load_model(Path::new(assd::weights::BUILTIN_WEIGHTS), None, &device).unwrap();
+    let detector = assd::Detector::new(model, device).unwrap();
+    let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
+    let images: Vec<_> = ["chelsea.png", "coffee.png", "rocket.jpg"]
+        .iter()
+        .map(|n| assd::preprocess::load_image(&assets.join(n)).unwrap())
+        .collect();
+    let batch = detector.infer_batch(&images);
+    assert_eq!(batch.len(), 3);
+    for (image, b) in images.iter().zip(&batch) {
+        let single = detector.infer(image);
+        assert_eq!(b.raw.image_size, single.raw.image_size);
+        let d_loc = single
+            .raw
+            .loc
+            .iter()
+            .flatten()
+            .zip(b.raw.loc.iter().flatten())
+            .map(|(x, y)| (x - y).abs())
+            .fold(0f32, f32::max);
+        let d_scores = single
+            .raw
+            .scores
+            .iter()
+            .zip(&b.raw.scores)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0f32, f32::max);
+        assert!(d_loc <= 1e-5 && d_scores <= 1e-6, "{d_loc} {d_scores}");
+        for (k, (a, s)) in b.attention.iter().zip(&single.attention).enumerate() {
+            assert_eq!(a.dims(), s.dims(), "scale {k}");
+            let (ra, rs) = (attention_row(a, 0), attention_row(s, 0));
+            let d = ra
+                .iter()
+                .zip(&rs)
+                .map(|(x, y)| (x - y).abs())
+                .fold(0f32, f32::max);
+            assert!(d <= 1e-6, "scale {k}: {d}");
+        }
+    }
+}

@@ -26,6 +26,9 @@ pub struct BenchArgs {
     /// median on the same machine.
     #[arg(long)]
     reference_ms: Option<f64>,
+    /// Also time batched forward passes of these sizes (throughput: images/s).
+    #[arg(long, num_args = 1..)]
+    batch: Vec<usize>,
     /// Image to run on; default: a synthetic 500×375 gradient.
     #[arg(long)]
     image: Option<PathBuf>,
@@ -214,6 +217,21 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
             println!(
                 "  {name}: forward {forward:.1} ms = {:.2}× the reference {reference:.1} ms",
                 forward / reference
+            );
+        }
+        println!(
+            "  {name}: batch 1: {forward:.1} ms per batch, {:.1} images/s",
+            1e3 / forward
+        );
+        for &b in args.batch.iter().filter(|&&b| b > 1) {
+            let inputs: Vec<f32> = (0..b).flat_map(|_| chw.iter().copied()).collect();
+            let sizes = vec![dims; b];
+            let ms = time(args.warmup, args.runs, || {
+                detector.infer_inputs(inputs.clone(), sizes.clone())
+            });
+            println!(
+                "  {name}: batch {b}: {ms:.1} ms per batch, {:.1} images/s",
+                b as f64 * 1e3 / ms
             );
         }
     }

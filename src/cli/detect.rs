@@ -11,6 +11,7 @@ use assd::fsutil::write_atomic;
 use assd::image_files::images_in;
 use assd::preprocess::load_image;
 use clap::Args;
+use image::RgbImage;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::ModelArgs;
@@ -50,6 +51,10 @@ pub struct DetectArgs {
     /// Write all detections as JSON here.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Images per forward pass (a GPU gives throughput only with batches); the detections
+    /// are those of batch 1.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=256))]
+    batch: u64,
 }
 
 /// Files as given, folders expanded to their images (sorted). Unreadable folders are errors.
@@ -101,25 +106,47 @@ pub fn run(args: DetectArgs) -> Result<ExitCode> {
     };
     let mut images = Vec::new();
     let mut failures = 0usize;
-    for file in &files {
+    for chunk in files.chunks(args.batch as usize) {
+        // Unreadable files are reported and skipped; the rest of the chunk still runs.
+        let mut loaded = Vec::with_capacity(chunk.len());
+        for file in chunk {
+            match load_image(file) {
+                Ok(image) => loaded.push((file, image)),
+                Err(err) => {
+                    failures += 1;
+                    bar.suspend(|| eprintln!("skipped {}: {err:#}", file.display()));
+                    bar.inc(1);
+                }
+            }
+        }
+        if loaded.is_empty() {
+            continue;
+        }
         bar.set_message(
-            file.file_name()
+            loaded[0]
+                .0
+                .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default(),
         );
-        match process(&detector, file, &config, &args) {
-            Ok(result) => {
-                if files.len() == 1 {
-                    print_summary(&result, args.draw_threshold);
+        let pictures: Vec<RgbImage> = loaded.iter().map(|(_, image)| image.clone()).collect();
+        let inferences = detector.infer_batch(&pictures);
+        for ((file, image), inference) in loaded.into_iter().zip(inferences) {
+            let detections = detector.detections(&inference, &config);
+            match finish(file, image, detections, &args) {
+                Ok(result) => {
+                    if files.len() == 1 {
+                        print_summary(&result, args.draw_threshold);
+                    }
+                    images.push(result);
                 }
-                images.push(result);
+                Err(err) => {
+                    failures += 1;
+                    bar.suspend(|| eprintln!("skipped {}: {err:#}", file.display()));
+                }
             }
-            Err(err) => {
-                failures += 1;
-                bar.suspend(|| eprintln!("skipped {}: {err:#}", file.display()));
-            }
+            bar.inc(1);
         }
-        bar.inc(1);
     }
     bar.finish_and_clear();
     if let Some(json) = &args.json {
@@ -137,15 +164,13 @@ pub fn run(args: DetectArgs) -> Result<ExitCode> {
     })
 }
 
-fn process(
-    detector: &assd::Detector,
+/// Draws (with `--out`) and describes one image's detections.
+fn finish(
     file: &Path,
-    config: &DetectConfig,
+    mut image: RgbImage,
+    detections: Vec<Detection>,
     args: &DetectArgs,
 ) -> Result<ImageDetections> {
-    let mut image = load_image(file)?;
-    let inference = detector.infer(&image);
-    let detections = detector.detections(&inference, config);
     if let Some(out) = &args.out {
         let shown: Vec<Detection> = detections
             .iter()
