@@ -57,7 +57,7 @@ struct Adapter {
 }
 
 /// Hardware adapters, best first (discrete, integrated, virtual). Software rasterisers
-/// (`DeviceType::Cpu`) are left out on purpose.
+/// (`DeviceType::Cpu`) are left out on purpose, unless `ASSD_SOFTWARE_GPU=1`.
 fn hardware_adapters() -> Vec<Adapter> {
     use burn::tensor::wgpu::wgpu;
     let probe = std::panic::catch_unwind(|| {
@@ -69,13 +69,17 @@ fn hardware_adapters() -> Vec<Adapter> {
     });
     // A broken driver stack must not take the application down: treat it as "no GPU".
     let infos = probe.unwrap_or_default();
-    let mut counts = [0usize; 3];
+    // For testing the GPU code path (scripts/gpu-check.sh) on a machine without one: software
+    // rasterisers (lavapipe) count as GPUs, last.
+    let software = std::env::var("ASSD_SOFTWARE_GPU").is_ok_and(|v| v == "1");
+    let mut counts = [0usize; 4];
     let mut adapters: Vec<(usize, Adapter)> = Vec::new();
     for info in infos {
         let (rank, kind) = match info.device_type {
             wgpu::DeviceType::DiscreteGpu => (0, DeviceKind::DiscreteGpu(counts[0])),
             wgpu::DeviceType::IntegratedGpu => (1, DeviceKind::IntegratedGpu(counts[1])),
             wgpu::DeviceType::VirtualGpu => (2, DeviceKind::VirtualGpu(counts[2])),
+            wgpu::DeviceType::Cpu if software => (3, DeviceKind::Cpu),
             wgpu::DeviceType::Cpu | wgpu::DeviceType::Other => continue,
         };
         counts[rank] += 1;
