@@ -80,19 +80,13 @@ fn detect_reproduces_the_fixture_detections_and_skips_bad_files() {
     // be 4e-7 apart in score, so slot order is not stable.
     let fx = common::load(&s.outputs);
     let want = fx["final_dets_pixels"].f32();
-    let ours: Vec<(u64, f32, Vec<f32>)> = dets
+    let ours: Vec<(u64, f32, [f32; 4])> = dets
         .iter()
         .map(|d| {
-            let b = d["box"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|v| v.as_f64().unwrap() as f32)
-                .collect();
             (
                 d["class_id"].as_u64().unwrap(),
                 d["score"].as_f64().unwrap() as f32,
-                b,
+                detection_box(d),
             )
         })
         .collect();
@@ -249,6 +243,17 @@ fn bad_arguments_are_clear_errors() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("x,y"));
 }
 
+/// `box` of a detection in `assd detect`'s JSON.
+fn detection_box(d: &serde_json::Value) -> [f32; 4] {
+    let b: Vec<f32> = d["box"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap() as f32)
+        .collect();
+    [b[0], b[1], b[2], b[3]]
+}
+
 /// (label, score, box) of one detection.
 type Found = (String, f32, [f32; 4]);
 
@@ -284,16 +289,10 @@ fn detect_json(args: &[&std::ffi::OsStr], cwd: &std::path::Path) -> Vec<(String,
                 .unwrap()
                 .iter()
                 .map(|d| {
-                    let b: Vec<f32> = d["box"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|v| v.as_f64().unwrap() as f32)
-                        .collect();
                     (
                         d["label"].as_str().unwrap().to_string(),
                         d["score"].as_f64().unwrap() as f32,
-                        [b[0], b[1], b[2], b[3]],
+                        detection_box(d),
                     )
                 })
                 .collect();
