@@ -412,10 +412,13 @@ impl AssdApp {
                     notice,
                 } => {
                     // The worker answers in order, so everything after this used the new weights.
-                    // NMS and top-k are the model's own defaults (they differ per family); the
-                    // display threshold stays the user's.
-                    self.settings.nms_thresh = head.config.detect.nms_thresh;
-                    self.settings.top_k = head.config.detect.top_k;
+                    // Other weights bring their own NMS and top-k (they differ per family); the
+                    // same weights as last time keep the user's, and the display threshold
+                    // always stays the user's.
+                    if self.settings.last_weights.as_ref() != Some(&path) {
+                        self.settings.nms_thresh = head.config.detect.nms_thresh;
+                        self.settings.top_k = head.config.detect.top_k;
+                    }
                     self.head = Some(head);
                     self.running = None;
                     self.entries.clear();
