@@ -24,6 +24,8 @@ pub struct DetectionHead {
     pub class_names: Vec<String>,
     /// Output columns that are classes (≥ 1, and not one of the unnamed placeholder columns).
     pub classes: Vec<usize>,
+    /// Per scale, the smallest and largest prior side in input pixels (√(h·w), for labels).
+    pub prior_sizes: Vec<(f32, f32)>,
 }
 
 impl DetectionHead {
@@ -38,31 +40,28 @@ impl DetectionHead {
         let classes = (1..config.num_classes)
             .filter(|&c| !class_names[c].is_empty())
             .collect();
+        let size = config.input_size as f32;
+        let mut rest = priors.as_slice();
+        let prior_sizes = feature_sizes
+            .iter()
+            .zip(config.boxes_per_location())
+            .map(|(&f, b)| {
+                let (scale, next) = rest.split_at((f * f * b).min(rest.len()));
+                rest = next;
+                scale
+                    .iter()
+                    .map(|p| (p[2] * p[3]).sqrt() * size)
+                    .fold((f32::INFINITY, 0f32), |(lo, hi), s| (lo.min(s), hi.max(s)))
+            })
+            .collect();
         Ok(Self {
             config,
             priors,
             feature_sizes,
             class_names,
             classes,
+            prior_sizes,
         })
-    }
-
-    /// Smallest and largest prior side of scale `k` in input pixels (√(h·w), for labels).
-    pub fn prior_size_range(&self, k: usize) -> (f32, f32) {
-        let mut offset = 0;
-        let per_location = self.config.boxes_per_location();
-        for (scale, (&f, &b)) in self.feature_sizes.iter().zip(&per_location).enumerate() {
-            let count = f * f * b;
-            if scale == k {
-                let size = self.config.input_size as f32;
-                return self.priors[offset..offset + count]
-                    .iter()
-                    .map(|p| (p[2] * p[3]).sqrt() * size)
-                    .fold((f32::INFINITY, 0f32), |(lo, hi), s| (lo.min(s), hi.max(s)));
-            }
-            offset += count;
-        }
-        (0.0, 0.0)
     }
 
     /// Detections of a forward pass in original-image pixels.

@@ -50,6 +50,12 @@ pub struct BenchArgs {
     seconds: f32,
 }
 
+/// What one row of the table measures.
+enum Measured<'a> {
+    Checkpoint(PathBuf),
+    Preset(&'a str),
+}
+
 fn median_ms(mut samples: Vec<f64>) -> f64 {
     samples.sort_by(f64::total_cmp);
     let n = samples.len();
@@ -130,27 +136,23 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
         "end-to-end"
     );
     // A checkpoint runs in its own configuration; presets run with random weights.
-    let weights = match (&args.weights, args.model.is_empty()) {
-        (Some(path), _) => Some(path.clone()),
-        (None, true) => Some(PathBuf::from(weights::DEFAULT_WEIGHTS)),
-        (None, false) => None,
-    };
-    let names: Vec<Option<&String>> = match &weights {
-        Some(_) => vec![None],
-        None => args.model.iter().map(Some).collect(),
+    let measured: Vec<Measured> = match (&args.weights, args.model.is_empty()) {
+        (Some(path), _) => vec![Measured::Checkpoint(path.clone())],
+        (None, true) => vec![Measured::Checkpoint(PathBuf::from(
+            weights::DEFAULT_WEIGHTS,
+        ))],
+        (None, false) => args.model.iter().map(|m| Measured::Preset(m)).collect(),
     };
     let mut live = Vec::new();
-    let mut first = true;
-    for preset in names {
-        let model = match (&weights, preset) {
-            (Some(path), _) => weights::load_model(path, None, &selected.device)
+    for (i, what) in measured.into_iter().enumerate() {
+        let model = match what {
+            Measured::Checkpoint(path) => weights::load_model(&path, None, &selected.device)
                 .with_context(|| format!("loading {}", path.display()))?,
-            (None, Some(name)) => AssdConfig::preset(name)?.init(&selected.device)?,
-            (None, None) => continue,
+            Measured::Preset(name) => AssdConfig::preset(name)?.init(&selected.device)?,
         };
         let name = model.config.name.clone();
         let detector = Detector::new(model, selected.device.clone())?;
-        if let Some(spec) = args.camera.as_ref().filter(|_| first) {
+        if let Some(spec) = args.camera.as_ref().filter(|_| i == 0) {
             live.push((name.clone(), stream_latency(&detector, spec, args.seconds)?));
         }
         let size = detector.config().input_size;
@@ -199,7 +201,6 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
             let inference = detector.infer(&image);
             detector.detections(&inference, &config)
         });
-        first = false;
         println!(
             "{:<15} {:>8} {:>12.1} {:>10.1} {:>8.1} {:>12.1} {:>10.2} {:>11.2} {:>11.2} {:>12.1}",
             name,

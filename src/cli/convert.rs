@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use assd::backend::cpu;
 use assd::config::AssdConfig;
-use assd::weights::{add_attention, load_model, read_tflite, save_model, save_model_f16};
+use assd::weights::{
+    add_attention, model_from_checkpoint, read_checkpoint, read_tflite, save_model, save_model_f16,
+};
 use clap::Args;
 
 #[derive(Debug, Args)]
@@ -32,7 +34,8 @@ pub fn run(args: ConvertArgs) -> Result<ExitCode> {
         .input
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("tflite"));
-    if is_tflite {
+    let loading = || format!("loading {}", args.input.display());
+    let checkpoint = if is_tflite {
         let import = read_tflite(&args.input)?;
         let ops: Vec<String> = import
             .op_counts
@@ -46,20 +49,23 @@ pub fn run(args: ConvertArgs) -> Result<ExitCode> {
             import.checkpoint.tensors.len(),
             import.config.num_priors().unwrap_or(0)
         );
-    }
-    // The checkpoint's own configuration first: an attention-free detector gets its units
-    // added afterwards rather than failing on the missing tensors.
-    let mut model = load_model(&args.input, None, &device)
-        .with_context(|| format!("loading {}", args.input.display()))?;
-    if let Some(target) = target {
-        if target.attention && !model.config.attention {
-            // Seeded, so the new query/key convs are the same on every run.
-            device.seed(0);
-            model = add_attention(&model, &target.name, &device)?;
-        } else if target.name != model.config.name {
-            model = load_model(&args.input, Some(target), &device)
-                .with_context(|| format!("loading {}", args.input.display()))?;
-        }
+        import.checkpoint
+    } else {
+        read_checkpoint(&args.input).with_context(loading)?
+    };
+    let detected = checkpoint.detect_config().with_context(loading)?;
+    // An attention-free detector gets its units added after loading rather than failing on
+    // the missing tensors; the checkpoint's own configuration wins when the names agree.
+    let (config, add_attention_as) = match target {
+        Some(t) if t.attention && !detected.attention => (None, Some(t.name)),
+        Some(t) if t.name != detected.name => (Some(t), None),
+        _ => (None, None),
+    };
+    let mut model = model_from_checkpoint(checkpoint, config, &device).with_context(loading)?;
+    if let Some(name) = add_attention_as {
+        // Seeded, so the new query/key convs are the same on every run.
+        device.seed(0);
+        model = add_attention(&model, &name, &device)?;
     }
     if args.fp16 {
         save_model_f16(&model, &args.output)?;

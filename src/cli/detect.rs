@@ -108,10 +108,13 @@ pub fn run(args: DetectArgs) -> Result<ExitCode> {
     let mut failures = 0usize;
     for chunk in files.chunks(args.batch as usize) {
         // Unreadable files are reported and skipped; the rest of the chunk still runs.
-        let mut loaded = Vec::with_capacity(chunk.len());
+        let (mut names, mut pictures) = (Vec::new(), Vec::new());
         for file in chunk {
             match load_image(file) {
-                Ok(image) => loaded.push((file, image)),
+                Ok(image) => {
+                    names.push(file);
+                    pictures.push(image);
+                }
                 Err(err) => {
                     failures += 1;
                     bar.suspend(|| eprintln!("skipped {}: {err:#}", file.display()));
@@ -119,19 +122,17 @@ pub fn run(args: DetectArgs) -> Result<ExitCode> {
                 }
             }
         }
-        if loaded.is_empty() {
+        let Some(first) = names.first() else {
             continue;
-        }
+        };
         bar.set_message(
-            loaded[0]
-                .0
+            first
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default(),
         );
-        let pictures: Vec<RgbImage> = loaded.iter().map(|(_, image)| image.clone()).collect();
         let inferences = detector.infer_batch(&pictures);
-        for ((file, image), inference) in loaded.into_iter().zip(inferences) {
+        for ((file, image), inference) in names.into_iter().zip(pictures).zip(inferences) {
             let detections = detector.detections(&inference, &config);
             match finish(file, image, detections, &args) {
                 Ok(result) => {

@@ -70,11 +70,7 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
     }
     let mut dataset = dataset.context("no --data")?;
     if let Some(k) = args.holdout_every {
-        let (kept, held_out) = dataset.split_every(k);
-        dataset = match args.val_every {
-            Some(j) => kept.split_every(j).1,
-            None => held_out,
-        };
+        dataset = dataset.holdout(k, args.val_every).1;
     }
     if !dataset.skipped.is_empty() {
         eprintln!("note: {} annotations skipped:", dataset.skipped.len());
@@ -85,7 +81,14 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
     if let Some(n) = args.limit {
         dataset.samples.truncate(n);
     }
-    let map = class_map(&dataset, &detector.head.class_names).map_err(anyhow::Error::msg)?;
+    let matched = class_map(&dataset, &detector.head.class_names).map_err(anyhow::Error::msg)?;
+    if matched.by_position {
+        eprintln!(
+            "note: class names differ ({} vs the model's); matching them by position",
+            dataset.classes.join(", ")
+        );
+    }
+    let map = matched.labels;
     let left_out: Vec<&str> = dataset
         .classes
         .iter()

@@ -115,6 +115,17 @@ impl Dataset {
         (train, make(held))
     }
 
+    /// The split `assd train --holdout-every k [--val-every j]` and `assd eval` agree on:
+    /// every k-th image is held out; with `j`, every j-th of the rest is the validation part
+    /// instead. Returns (training images, the part validated or evaluated on).
+    pub fn holdout(self, k: usize, val_every: Option<usize>) -> (Dataset, Dataset) {
+        let (kept, held_out) = self.split_every(k);
+        match val_every {
+            Some(j) => kept.split_every(j),
+            None => (kept, held_out),
+        }
+    }
+
     /// Only the classes `map` gives a value for (e.g. the model labels of the classes a model
     /// shares with the dataset), renumbered in order, their objects kept and the others
     /// dropped; returns the dataset and the kept classes' values.

@@ -3,10 +3,19 @@
 use crate::dataset::Dataset;
 use crate::labels::canonical_class_name;
 
-/// Dataset class index → the model's label (1-based), or `None` for a dataset class the
-/// model does not predict: by name (VOC and COCO spellings meet, see
-/// [`canonical_class_name`]) when any class is shared, else by position when the counts agree.
-pub fn class_map(dataset: &Dataset, model_names: &[String]) -> Result<Vec<Option<usize>>, String> {
+/// How a dataset's classes meet a model's outputs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassMatch {
+    /// Per dataset class, the model's label (1-based), or `None` where the model lacks it.
+    pub labels: Vec<Option<usize>>,
+    /// No name was shared, so the classes were paired in order (the caller may say so).
+    pub by_position: bool,
+}
+
+/// Dataset classes → model labels: by name (VOC and COCO spellings meet, see
+/// [`canonical_class_name`]) when any class is shared, else by position over the model's
+/// named outputs when the counts agree.
+pub fn class_map(dataset: &Dataset, model_names: &[String]) -> Result<ClassMatch, String> {
     let foreground: Vec<String> = model_names[1.min(model_names.len())..]
         .iter()
         .map(|n| canonical_class_name(n))
@@ -23,20 +32,22 @@ pub fn class_map(dataset: &Dataset, model_names: &[String]) -> Result<Vec<Option
         })
         .collect();
     if by_name.iter().any(Option::is_some) {
-        return Ok(by_name);
+        return Ok(ClassMatch {
+            labels: by_name,
+            by_position: false,
+        });
     }
-    let named: Vec<&String> = model_names
+    let named: Vec<(usize, &String)> = model_names
         .iter()
+        .enumerate()
         .skip(1)
-        .filter(|n| !n.is_empty())
+        .filter(|(_, n)| !n.is_empty())
         .collect();
     if named.len() == dataset.classes.len() {
-        eprintln!(
-            "note: class names differ ({} vs {}); matching them by position",
-            dataset.classes.join(", "),
-            foreground.join(", ")
-        );
-        return Ok((1..=foreground.len()).map(Some).collect());
+        return Ok(ClassMatch {
+            labels: named.iter().map(|&(label, _)| Some(label)).collect(),
+            by_position: true,
+        });
     }
     Err(format!(
         "the model and the dataset share no class: the model predicts {} classes ({}), the \
@@ -44,7 +55,7 @@ pub fn class_map(dataset: &Dataset, model_names: &[String]) -> Result<Vec<Option
         named.len(),
         named
             .iter()
-            .map(|s| s.as_str())
+            .map(|(_, s)| s.as_str())
             .collect::<Vec<_>>()
             .join(", "),
         dataset.classes.len(),
@@ -69,7 +80,7 @@ mod tests {
     fn a_voc_model_on_coco_data_scores_the_shared_classes() {
         let voc: Vec<String> = VOC_CLASSES.iter().map(|s| s.to_string()).collect();
         let coco = dataset(&["person", "airplane", "truck", "couch", "tv", "dining table"]);
-        let map = class_map(&coco, &voc).unwrap();
+        let map = class_map(&coco, &voc).unwrap().labels;
         // person 15, aeroplane 1, (no truck), sofa 18, tvmonitor 20, diningtable 11.
         assert_eq!(
             map,
@@ -81,7 +92,7 @@ mod tests {
     fn a_coco_model_on_voc_data_finds_every_voc_class() {
         let coco: Vec<String> = COCO_LABELMAP.iter().map(|s| s.to_string()).collect();
         let voc = dataset(&VOC_CLASSES[1..]);
-        let map = class_map(&voc, &coco).unwrap();
+        let map = class_map(&voc, &coco).unwrap().labels;
         assert!(map.iter().all(Option::is_some), "{map:?}");
         // aeroplane → COCO id 5 (airplane), motorbike → 4, tvmonitor → 72.
         assert_eq!((map[0], map[13], map[19]), (Some(5), Some(4), Some(72)));
@@ -95,7 +106,19 @@ mod tests {
             .collect();
         assert_eq!(
             class_map(&dataset(&["x", "y"]), &model).unwrap(),
-            vec![Some(1), Some(2)]
+            ClassMatch {
+                labels: vec![Some(1), Some(2)],
+                by_position: true
+            }
+        );
+        // By position over the named outputs only: an unnamed column is skipped.
+        let gapped: Vec<String> = ["background", "a", "", "b"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            class_map(&dataset(&["x", "y"]), &gapped).unwrap().labels,
+            vec![Some(1), Some(3)]
         );
         let err = class_map(&dataset(&["x"]), &model).unwrap_err();
         assert!(err.contains("share no class"), "{err}");

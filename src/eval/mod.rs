@@ -8,7 +8,7 @@ mod plot;
 use serde::Serialize;
 
 pub use ap::{MatchRule, PrCurve, ScoredBox, TruthBox, box_iou, pr_curve};
-pub use classes::class_map;
+pub use classes::{ClassMatch, class_map};
 pub use plot::pr_curves_png;
 
 use crate::dataset::Dataset;

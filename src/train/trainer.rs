@@ -266,14 +266,8 @@ pub fn load_datasets(config: &TrainConfig) -> Result<(Dataset, Option<Dataset>),
         )?);
     }
     if let Some(k) = config.holdout_every {
-        let (kept, held_out) = train.split_every(k);
-        return Ok(match config.val_every {
-            Some(j) => {
-                let (kept, val) = kept.split_every(j);
-                (kept, Some(val))
-            }
-            None => (kept, Some(held_out)),
-        });
+        let (kept, val) = train.holdout(k, config.val_every);
+        return Ok((kept, Some(val)));
     }
     let val = match &val_split {
         Some(s) if Some(s) != train_split.as_ref() => Some(open(Some(s))?),
@@ -282,28 +276,28 @@ pub fn load_datasets(config: &TrainConfig) -> Result<(Dataset, Option<Dataset>),
     Ok((train, val))
 }
 
-/// The configuration a run trains: the preset, or, when the initial weights are of the
-/// preset's family, their own configuration (with attention added when the preset has it and
-/// they do not); classes are the initial model's when it names every class of the data, else
-/// the data's. Also returns, in the first case, each data class's model label.
+/// Whether two configurations have the same layers, attention aside (so one's weights run in
+/// the other's configuration, with attention units added if need be).
+fn same_layers(a: &AssdConfig, b: &AssdConfig) -> bool {
+    a.backbone == b.backbone
+        && a.input_size == b.input_size
+        && a.extras == b.extras
+        && a.head_kernel == b.head_kernel
+        && a.fusion == b.fusion
+}
+
+/// The configuration a run trains: the preset, or, when the initial weights (`initial`, their
+/// configuration) are of the preset's family, their own configuration (with attention added
+/// when the preset has it and they do not); classes are the initial model's when it names
+/// every class of the data, else the data's. Also returns, in the first case, each data
+/// class's model label.
 fn run_config(
     config: &TrainConfig,
     train_set: &Dataset,
+    initial: Option<AssdConfig>,
 ) -> Result<(AssdConfig, Option<Vec<usize>>), TrainError> {
     let preset = AssdConfig::preset(&config.model)?;
-    let initial = match &config.weights {
-        Some(w) => Some(crate::weights::read_checkpoint(w)?.detect_config()?),
-        None => None,
-    };
-    // Same layers (attention aside): the checkpoint's own configuration is what runs it.
-    let same_family = |c: &AssdConfig| {
-        c.backbone == preset.backbone
-            && c.input_size == preset.input_size
-            && c.extras == preset.extras
-            && c.head_kernel == preset.head_kernel
-            && c.fusion == preset.fusion
-    };
-    let mut model_config = match initial.clone().filter(same_family) {
+    let mut model_config = match initial.clone().filter(|c| same_layers(c, &preset)) {
         Some(c) => AssdConfig {
             name: preset.name.clone(),
             attention: preset.attention,
@@ -321,16 +315,12 @@ fn run_config(
         model_config.fusion = on;
     }
     let names = initial.as_ref().and_then(|c| c.class_names.clone());
-    // Every class of the data must be one of the model's (by name) to keep its outputs.
-    let canon = crate::labels::canonical_class_name;
+    // Every class of the data must be one of the model's, by name, to keep its outputs.
     let labels: Option<Vec<usize>> = names.as_ref().and_then(|names| {
-        let map = crate::eval::class_map(train_set, names).ok()?;
-        train_set
-            .classes
-            .iter()
-            .zip(map)
-            .map(|(c, m)| m.filter(|&m| canon(&names[m]) == canon(c)))
-            .collect()
+        let matched = crate::eval::class_map(train_set, names)
+            .ok()
+            .filter(|m| !m.by_position)?;
+        matched.labels.into_iter().collect()
     });
     match (&labels, initial) {
         (Some(_), Some(initial)) => {
@@ -438,29 +428,6 @@ pub fn train_on(
     if train_set.samples.is_empty() {
         return Err(TrainError::Other("the training split has no images".into()));
     }
-    let (model_config, labels) = run_config(config, &train_set)?;
-    // The data's classes become the model's columns (a COCO model keeps its 91 outputs).
-    let (train_set, val_set) = match &labels {
-        Some(labels) => {
-            observer.note(&format!(
-                "keeping the initial model's {} outputs: the data's {} classes map to them by name",
-                model_config.num_classes,
-                train_set.classes.len()
-            ));
-            let names = model_config.class_names.clone().unwrap_or_default();
-            (
-                train_set.relabelled(labels, &names),
-                val_set.map(|v| {
-                    // Validation classes the model lacks are left out of the score.
-                    let map = crate::eval::class_map(&v, &names)
-                        .unwrap_or_else(|_| vec![None; v.classes.len()]);
-                    let (v, kept) = v.restricted_to(&map);
-                    v.relabelled(&kept, &names)
-                }),
-            )
-        }
-        None => (train_set, val_set),
-    };
     let mut selected = select_devices(config.device, config.devices)?;
     if let Some((gpu, why)) = selected
         .iter()
@@ -498,6 +465,40 @@ pub fn train_on(
     let (last, state_path) = (out.join("last.safetensors"), out.join("state.json"));
     let mut state = RunState::default();
     let resuming = resume && last.is_file();
+    // The initial weights are read once: their configuration shapes the run, their tensors
+    // start it (a resumed run takes its tensors from `last` instead).
+    let source = match &config.weights {
+        Some(weights) if !resuming => Some(load_model(weights, None, &device)?),
+        _ => None,
+    };
+    let initial = match (&source, &config.weights) {
+        (Some(source), _) => Some(source.config.clone()),
+        (None, Some(weights)) => Some(crate::weights::read_checkpoint(weights)?.detect_config()?),
+        (None, None) => None,
+    };
+    let (model_config, labels) = run_config(config, &train_set, initial)?;
+    // The data's classes become the model's columns (a COCO model keeps its 91 outputs).
+    let (train_set, val_set) = match &labels {
+        Some(labels) => {
+            observer.note(&format!(
+                "keeping the initial model's {} outputs: the data's {} classes map to them by name",
+                model_config.num_classes,
+                train_set.classes.len()
+            ));
+            let names = model_config.class_names.clone().unwrap_or_default();
+            (
+                train_set.relabelled(labels, &names),
+                val_set.map(|v| {
+                    // Validation classes the model lacks are left out of the score.
+                    let map = crate::eval::class_map(&v, &names)
+                        .map_or_else(|_| vec![None; v.classes.len()], |m| m.labels);
+                    let (v, kept) = v.restricted_to(&map);
+                    v.relabelled(&kept, &names)
+                }),
+            )
+        }
+        None => (train_set, val_set),
+    };
     let mut model = if resuming {
         if let Ok(text) = std::fs::read_to_string(&state_path) {
             state = serde_json::from_str(&text).unwrap_or_default();
@@ -509,19 +510,10 @@ pub fn train_on(
             state.step
         ));
         load_model(&last, Some(model_config.clone()), &device)?
-    } else if let Some(weights) = &config.weights {
-        let mut source = load_model(weights, None, &device)?;
-        let adding = AssdConfig {
-            attention: true,
-            attention_identity_init: true,
-            name: model_config.name.clone(),
-            ..source.config.clone()
-        };
+    } else if let Some(mut source) = source {
         if model_config.attention
             && !source.config.attention
-            && adding.fusion == model_config.fusion
-            && adding.extras == model_config.extras
-            && adding.backbone == model_config.backbone
+            && same_layers(&source.config, &model_config)
         {
             observer.note("the initial weights have no attention units: adding identity units");
             source = crate::weights::add_attention(&source, &model_config.name, &device)?;

@@ -249,7 +249,7 @@ impl AssdApp {
                             clicked = Some(k);
                         }
                         ui.label(format!("scale {k}: {f}×{f}, N={}", f * f));
-                        let (lo, hi) = head.prior_size_range(k);
+                        let (lo, hi) = head.prior_sizes.get(k).copied().unwrap_or_default();
                         ui.small(format!("priors {lo:.0}–{hi:.0} px"));
                     });
                 }

@@ -322,13 +322,21 @@ pub fn load_model(
     config: Option<AssdConfig>,
     device: &Device,
 ) -> Result<Assd, WeightsError> {
-    let checkpoint = read_checkpoint(path)?;
+    model_from_checkpoint(read_checkpoint(path)?, config, device)
+}
+
+/// [`load_model`] on a checkpoint already read.
+pub fn model_from_checkpoint(
+    checkpoint: Checkpoint,
+    config: Option<AssdConfig>,
+    device: &Device,
+) -> Result<Assd, WeightsError> {
     let config = match config {
         Some(c) => c,
         None => checkpoint.detect_config()?,
     };
     let mut model = config.init(device).map_err(|e| WeightsError::Config {
-        path: path.to_path_buf(),
+        path: checkpoint.path.clone(),
         message: e.to_string(),
     })?;
     apply_checkpoint(&mut model, checkpoint)?;

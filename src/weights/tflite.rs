@@ -34,20 +34,37 @@ fn bad(path: &Path, message: impl Into<String>) -> WeightsError {
     }
 }
 
-/// Module path of the conv whose output tensor is `name`, and whether it is depthwise.
-fn module_for(name: &str) -> Option<(String, bool)> {
+/// Where a TFLite convolution goes in the network, and what it must look like there.
+struct Layer {
+    /// Module path, e.g. `backbone.blocks.3.depthwise`.
+    module: String,
+    depthwise: bool,
+    /// The stride the configuration gives it.
+    stride: usize,
+}
+
+/// The layer of `config` (SSD-MobileNet) whose output tensor is `name`.
+fn module_for(name: &str, config: &AssdConfig) -> Option<Layer> {
     let layer = name
         .strip_suffix("/Relu6")
         .or_else(|| name.strip_suffix("/BiasAdd"))?;
+    let conv = |module: String, depthwise: bool, stride: usize| {
+        Some(Layer {
+            module,
+            depthwise,
+            stride,
+        })
+    };
     if let Some(rest) = layer.strip_prefix("FeatureExtractor/MobilenetV1/MobilenetV1/Conv2d_") {
         if rest == "0" {
-            return Some(("backbone.conv0".into(), false));
+            return conv("backbone.conv0".into(), false, MOBILENET_STRIDES[0]);
         }
         let (index, kind) = rest.split_once('_')?;
         let index: usize = index.parse().ok().filter(|i| (1..=13).contains(i))?;
+        let block = format!("backbone.blocks.{}", index - 1);
         return match kind {
-            "depthwise" => Some((format!("backbone.blocks.{}.depthwise", index - 1), true)),
-            "pointwise" => Some((format!("backbone.blocks.{}.pointwise", index - 1), false)),
+            "depthwise" => conv(format!("{block}.depthwise"), true, MOBILENET_STRIDES[index]),
+            "pointwise" => conv(format!("{block}.pointwise"), false, 1),
             _ => None,
         };
     }
@@ -66,14 +83,18 @@ fn module_for(name: &str) -> Option<(String, bool)> {
                 "2" => 1,
                 _ => return None,
             };
-        return Some((format!("extras.{index}.conv"), false));
+        return conv(
+            format!("extras.{index}.conv"),
+            false,
+            config.extras.get(index)?.stride,
+        );
     }
     let rest = layer.strip_prefix("BoxPredictor_")?;
     let (k, head) = rest.split_once('/')?;
     let k: usize = k.parse().ok()?;
     match head {
-        "BoxEncodingPredictor" => Some((format!("heads.loc.{k}"), false)),
-        "ClassPredictor" => Some((format!("heads.conf.{k}"), false)),
+        "BoxEncodingPredictor" => conv(format!("heads.loc.{k}"), false, 1),
+        "ClassPredictor" => conv(format!("heads.conf.{k}"), false, 1),
         _ => None,
     }
 }
@@ -216,7 +237,11 @@ pub fn read_tflite(path: &Path) -> Result<TfliteImport, WeightsError> {
         match builtin {
             tflite::BuiltinOperator::CONV_2D | tflite::BuiltinOperator::DEPTHWISE_CONV_2D => {
                 let depthwise = builtin == tflite::BuiltinOperator::DEPTHWISE_CONV_2D;
-                let (module, expect_dw) = module_for(&out_name)
+                let Layer {
+                    module,
+                    depthwise: expect_dw,
+                    stride: want,
+                } = module_for(&out_name, &config)
                     .ok_or_else(|| bad(path, format!("{label}: not a layer of SSD-MobileNetV1")))?;
                 if depthwise != expect_dw {
                     return Err(bad(path, format!("{label}: unexpected operator type")));
@@ -238,7 +263,7 @@ pub fn read_tflite(path: &Path) -> Result<TfliteImport, WeightsError> {
                 if padding != tflite::Padding::SAME {
                     return Err(bad(path, format!("{label}: padding {padding:?}, not SAME")));
                 }
-                let want = expected_stride(&module);
+                let want = want as i32;
                 if stride != (want, want) {
                     return Err(bad(
                         path,
@@ -348,25 +373,6 @@ pub fn read_tflite(path: &Path) -> Result<TfliteImport, WeightsError> {
         config,
         op_counts,
     })
-}
-
-/// Stride the configuration gives the layer at `module`.
-fn expected_stride(module: &str) -> i32 {
-    if module == "backbone.conv0" {
-        return MOBILENET_STRIDES[0] as i32;
-    }
-    if let Some(rest) = module.strip_prefix("backbone.blocks.")
-        && rest.ends_with(".depthwise")
-        && let Some(i) = rest.split('.').next().and_then(|i| i.parse::<usize>().ok())
-    {
-        return MOBILENET_STRIDES[i + 1] as i32;
-    }
-    if let Some(rest) = module.strip_prefix("extras.")
-        && let Some(i) = rest.split('.').next().and_then(|i| i.parse::<usize>().ok())
-    {
-        return if i % 2 == 1 { 2 } else { 1 };
-    }
-    1
 }
 
 /// `y_scale`, `x_scale`, `h_scale`, `w_scale` → variances; `nms_iou_threshold` → default NMS.
