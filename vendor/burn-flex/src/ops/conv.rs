@@ -194,8 +194,22 @@ fn expand_2d_to_3d(
 // Conv3d - native implementations
 // ============================================================================
 
+/// assd patch: 2D convolutions with one group go through `conv2d_gemm` (see there); the
+/// rest (3D, grouped, depthwise) through Flex's own paths.
+pub fn conv3d_f32(
+    x: FlexTensor,
+    weight: FlexTensor,
+    bias: Option<FlexTensor>,
+    options: &ConvOptions<3>,
+) -> FlexTensor {
+    if super::conv2d_gemm::applies(x.layout().shape(), weight.layout().shape(), options) {
+        return super::conv2d_gemm::conv2d_f32(x, weight, bias, options);
+    }
+    conv3d_f32_flex(x, weight, bias, options)
+}
+
 conv3d_typed!(
-    conv3d_f32,
+    conv3d_f32_flex,
     f32,
     DType::F32,
     0.0f32,

@@ -1,0 +1,238 @@
+//! The CPU kernels this project patches into Burn Flex (`vendor/burn-flex`), against
+//! references computed here.
+//!
+//! Convolutions use small integers for inputs, weights and biases: every partial sum is an
+//! integer below 2^24, so f32 arithmetic is exact in any summation order and the result must
+//! equal the reference exactly, on any CPU. A misplaced tap, a lost channel or a wrong padding
+//! row cannot hide inside a tolerance.
+
+use burn::nn::PaddingConfig2d;
+use burn::nn::conv::Conv2dConfig;
+use burn::tensor::activation::softmax;
+use burn::tensor::module::conv2d;
+use burn::tensor::ops::ConvOptions;
+use burn::tensor::{Device, Tensor, TensorData};
+
+/// Deterministic integers in -3..=3.
+fn ints(len: usize, seed: u64) -> Vec<f32> {
+    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s % 7) as f32 - 3.0
+        })
+        .collect()
+}
+
+struct Case {
+    batch: usize,
+    c_in: usize,
+    h: usize,
+    w: usize,
+    c_out: usize,
+    k: [usize; 2],
+    stride: [usize; 2],
+    pad: [usize; 2],
+    dilation: [usize; 2],
+    bias: bool,
+}
+
+/// The direct sum, in f64.
+#[allow(clippy::needless_range_loop)]
+fn reference(c: &Case, x: &[f32], w: &[f32], b: &[f32]) -> (Vec<f32>, [usize; 2]) {
+    let out_h = (c.h + 2 * c.pad[0] - c.dilation[0] * (c.k[0] - 1) - 1) / c.stride[0] + 1;
+    let out_w = (c.w + 2 * c.pad[1] - c.dilation[1] * (c.k[1] - 1) - 1) / c.stride[1] + 1;
+    let mut out = vec![0.0f32; c.batch * c.c_out * out_h * out_w];
+    for n in 0..c.batch {
+        for o in 0..c.c_out {
+            for y in 0..out_h {
+                for xx in 0..out_w {
+                    let mut acc = if c.bias { b[o] as f64 } else { 0.0 };
+                    for i in 0..c.c_in {
+                        for ky in 0..c.k[0] {
+                            for kx in 0..c.k[1] {
+                                let iy = (y * c.stride[0] + ky * c.dilation[0]) as isize
+                                    - c.pad[0] as isize;
+                                let ix = (xx * c.stride[1] + kx * c.dilation[1]) as isize
+                                    - c.pad[1] as isize;
+                                if iy < 0 || ix < 0 || iy as usize >= c.h || ix as usize >= c.w {
+                                    continue;
+                                }
+                                let xv = x[((n * c.c_in + i) * c.h + iy as usize) * c.w
+                                    + ix as usize];
+                                let wv = w[((o * c.c_in + i) * c.k[0] + ky) * c.k[1] + kx];
+                                acc += xv as f64 * wv as f64;
+                            }
+                        }
+                    }
+                    out[((n * c.c_out + o) * out_h + y) * out_w + xx] = acc as f32;
+                }
+            }
+        }
+    }
+    (out, [out_h, out_w])
+}
+
+fn run(c: &Case, seed: u64) {
+    let device = Device::flex();
+    let x = ints(c.batch * c.c_in * c.h * c.w, seed);
+    let w = ints(c.c_out * c.c_in * c.k[0] * c.k[1], seed + 1);
+    let b = ints(c.c_out, seed + 2);
+    let (expected, [out_h, out_w]) = reference(c, &x, &w, &b);
+    let y = conv2d(
+        Tensor::<4>::from_data(
+            TensorData::new(x, [c.batch, c.c_in, c.h, c.w]),
+            &device,
+        ),
+        Tensor::<4>::from_data(
+            TensorData::new(w, [c.c_out, c.c_in, c.k[0], c.k[1]]),
+            &device,
+        ),
+        c.bias
+            .then(|| Tensor::<1>::from_data(TensorData::new(b, [c.c_out]), &device)),
+        ConvOptions::new(c.stride, c.pad, c.dilation, 1),
+    );
+    assert_eq!(y.dims(), [c.batch, c.c_out, out_h, out_w]);
+    let got = y.into_data().to_vec::<f32>().expect("f32 output");
+    let wrong = got.iter().zip(&expected).filter(|(g, e)| g != e).count();
+    assert_eq!(
+        wrong,
+        0,
+        "{wrong} of {} outputs differ: in {}×{}×{}×{}, out {}, kernel {:?}, stride {:?}, pad {:?}, \
+         dilation {:?}, bias {}",
+        got.len(),
+        c.batch,
+        c.c_in,
+        c.h,
+        c.w,
+        c.c_out,
+        c.k,
+        c.stride,
+        c.pad,
+        c.dilation,
+        c.bias
+    );
+}
+
+#[test]
+fn convolutions_equal_the_direct_sum() {
+    #[rustfmt::skip]
+    let cases = [
+        // ResNet's 3×3 (stride 1 and 2), its 1×1 (stride 1 and 2), the 7×7 stem.
+        Case { batch: 1, c_in: 16, h: 33, w: 33, c_out: 20, k: [3, 3], stride: [1, 1], pad: [1, 1], dilation: [1, 1], bias: false },
+        Case { batch: 1, c_in: 8, h: 33, w: 31, c_out: 12, k: [3, 3], stride: [2, 2], pad: [1, 1], dilation: [1, 1], bias: true },
+        Case { batch: 2, c_in: 24, h: 17, w: 17, c_out: 40, k: [1, 1], stride: [1, 1], pad: [0, 0], dilation: [1, 1], bias: true },
+        Case { batch: 1, c_in: 24, h: 33, w: 33, c_out: 16, k: [1, 1], stride: [2, 2], pad: [0, 0], dilation: [1, 1], bias: false },
+        Case { batch: 1, c_in: 3, h: 41, w: 37, c_out: 8, k: [7, 7], stride: [2, 2], pad: [3, 3], dilation: [1, 1], bias: false },
+        // Enough im2col columns per thread for several tiles each (c_in·9·positions > 2 MiB).
+        Case { batch: 1, c_in: 256, h: 24, w: 24, c_out: 9, k: [3, 3], stride: [1, 1], pad: [1, 1], dilation: [1, 1], bias: true },
+        // Batches split into per-thread tiles; a 1×1 with padding takes the im2col path.
+        Case { batch: 3, c_in: 5, h: 20, w: 20, c_out: 7, k: [3, 3], stride: [1, 1], pad: [1, 1], dilation: [1, 1], bias: true },
+        Case { batch: 1, c_in: 4, h: 9, w: 9, c_out: 3, k: [1, 1], stride: [1, 1], pad: [1, 1], dilation: [1, 1], bias: false },
+        // VGG's dilated conv6, also on maps smaller than its reach (taps entirely in padding).
+        Case { batch: 1, c_in: 6, h: 19, w: 19, c_out: 5, k: [3, 3], stride: [1, 1], pad: [6, 6], dilation: [6, 6], bias: true },
+        Case { batch: 2, c_in: 6, h: 3, w: 3, c_out: 5, k: [3, 3], stride: [1, 1], pad: [6, 6], dilation: [6, 6], bias: true },
+        // The extras' unpadded 3×3 on 3×3 maps, heads on 1×1 maps, rectangular kernels.
+        Case { batch: 1, c_in: 12, h: 3, w: 3, c_out: 8, k: [3, 3], stride: [1, 1], pad: [0, 0], dilation: [1, 1], bias: true },
+        Case { batch: 1, c_in: 12, h: 1, w: 1, c_out: 8, k: [3, 3], stride: [1, 1], pad: [1, 1], dilation: [1, 1], bias: true },
+        Case { batch: 1, c_in: 5, h: 14, w: 11, c_out: 6, k: [1, 5], stride: [1, 2], pad: [0, 2], dilation: [1, 1], bias: false },
+        Case { batch: 1, c_in: 5, h: 14, w: 11, c_out: 6, k: [5, 2], stride: [3, 1], pad: [2, 1], dilation: [2, 1], bias: true },
+    ];
+    for (i, case) in cases.iter().enumerate() {
+        run(case, 10 * i as u64 + 1);
+    }
+}
+
+/// TensorFlow's SAME padding on a stride-2 conv pads more at the bottom/right than at the
+/// top/left; Flex pads the input first and then convolves unpadded.
+#[test]
+fn asymmetric_same_padding_equals_the_direct_sum_on_the_padded_input() {
+    let device = Device::flex();
+    let (c_in, c_out, size) = (3, 4, 10);
+    let mut conv = Conv2dConfig::new([c_in, c_out], [3, 3])
+        .with_stride([2, 2])
+        .with_padding(PaddingConfig2d::Same)
+        .with_bias(false)
+        .init(&device);
+    let w = ints(c_out * c_in * 9, 7);
+    conv.weight = burn::module::Param::from_tensor(Tensor::<4>::from_data(
+        TensorData::new(w.clone(), [c_out, c_in, 3, 3]),
+        &device,
+    ));
+    let x = ints(c_in * size * size, 8);
+    let y = conv.forward(Tensor::<4>::from_data(
+        TensorData::new(x.clone(), [1, c_in, size, size]),
+        &device,
+    ));
+    // SAME for 10 px, kernel 3, stride 2: 5 outputs, one padding row/column after, none before.
+    let padded = size + 1;
+    let mut xp = vec![0.0f32; c_in * padded * padded];
+    for c in 0..c_in {
+        for r in 0..size {
+            for col in 0..size {
+                xp[(c * padded + r) * padded + col] = x[(c * size + r) * size + col];
+            }
+        }
+    }
+    let case = Case {
+        batch: 1,
+        c_in,
+        h: padded,
+        w: padded,
+        c_out,
+        k: [3, 3],
+        stride: [2, 2],
+        pad: [0, 0],
+        dilation: [1, 1],
+        bias: false,
+    };
+    let (expected, dims) = reference(&case, &xp, &w, &[]);
+    assert_eq!(dims, [5, 5]);
+    assert_eq!(y.into_data().to_vec::<f32>().expect("f32"), expected);
+}
+
+/// Softmax over the last axis against f64, including rows with -inf (masked) entries and
+/// values far below the row maximum, where exp underflows.
+#[test]
+fn softmax_matches_f64() {
+    let device = Device::flex();
+    let (rows, cols) = (37, 301);
+    let mut values: Vec<f32> = (0..rows * cols)
+        .map(|i| ((i * 7919 % 1000) as f32 / 1000.0 - 0.5) * 40.0)
+        .collect();
+    values[5] = f32::NEG_INFINITY;
+    values[cols + 3] = -200.0;
+    values[2 * cols + 1] = 90.0;
+    let got = softmax(
+        Tensor::<2>::from_data(TensorData::new(values.clone(), [rows, cols]), &device),
+        1,
+    )
+    .into_data()
+    .to_vec::<f32>()
+    .expect("f32");
+    for r in 0..rows {
+        let row = &values[r * cols..(r + 1) * cols];
+        let max = row.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v as f64));
+        let sum: f64 = row.iter().map(|&v| (v as f64 - max).exp()).sum();
+        for (c, &v) in row.iter().enumerate() {
+            let d = v as f64 - max;
+            let expected = d.exp() / sum;
+            let g = got[r * cols + c] as f64;
+            // A few f32 roundings (exp, sum, division), plus the rounding of x − max in f32,
+            // which exp turns into a relative error of |x − max|·2⁻²⁴; an absolute floor where
+            // f32 underflows.
+            let bound = if expected > 0.0 {
+                (5e-7 + d.abs() * 6e-8) * expected + 1e-38
+            } else {
+                0.0
+            };
+            assert!(
+                (g - expected).abs() <= bound,
+                "row {r} col {c}: {g} vs {expected}"
+            );
+        }
+    }
+    assert!(got[5] == 0.0, "exp(-inf) must be exactly 0");
+}
