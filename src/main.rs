@@ -12,7 +12,15 @@ use clap::Parser;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `mi_option_purge_delay` in mimalloc.h (v2 and v3); libmimalloc-sys names only some options.
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+/// How long freed memory stays mapped (ms). mimalloc's default, 10 ms, is shorter than the
+/// gaps inside one forward pass, so its largest tensors were faulted in afresh every time.
+const PURGE_DELAY_MS: std::os::raw::c_long = 2_000;
+
 fn main() -> ExitCode {
+    // SAFETY: sets a plain integer option; mimalloc allows this at any time.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };
     let args = cli::Cli::parse();
     match cli::run(args) {
         Ok(code) => code,

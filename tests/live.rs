@@ -95,6 +95,13 @@ fn virtual_camera_streams_detects_follows_attention_and_survives_unplugging() {
     h.state_mut().query_attention([250.0, 187.0]);
     let pinned_at = h.state().live_status().unwrap().inferred;
     let s = wait_for(&mut h, "two more frames", |s| s.inferred >= pinned_at + 2);
+    // The newest frame's rows are read after its detections arrive; under load that can take
+    // a few UI steps more.
+    let start = Instant::now();
+    while h.state().attention_scales().is_none() && start.elapsed() < Duration::from_secs(60) {
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let scales = h
         .state()
         .attention_scales()

@@ -13,7 +13,8 @@
 //!   stay in cache) and runs a single-threaded gemm whose destination is the output itself
 //!   (row stride = output plane size), so there is no result buffer and no scatter;
 //! - a 1×1, stride-1, unpadded convolution multiplies the input in place (no im2col);
-//! - the bias is written into the output first and the gemm accumulates onto it.
+//! - the output is not zeroed: each tile writes its bias (if any) into its own columns and the
+//!   gemm writes, or accumulates onto the bias.
 //!
 //! Maps too small to give each thread a useful tile fall back to one gemm at a time with the
 //! gemm crate's threading.
@@ -183,19 +184,21 @@ pub(crate) fn conv2d_f32(
         .checked_mul(out_len)
         .expect("conv: output tensor dimensions would overflow index calculations");
 
-    let mut output = vec![0.0f32; total];
-    let accumulate = if let Some(bias) = bias {
-        let bias = bias.to_contiguous();
-        let bias: &[f32] = bias.storage();
-        for image in output.chunks_mut(out_len.max(1)) {
-            for (plane, &b) in image.chunks_mut(n.max(1)).zip(bias) {
-                plane.fill(b);
+    let bias = bias.map(|b| b.to_contiguous());
+    let bias: Option<&[f32]> = bias.as_ref().map(|b| b.storage());
+    // Every output element is written by exactly one tile's gemm (below), so the buffer is not
+    // zeroed first: a memset on one thread would cost as much as a small convolution.
+    let mut output: Vec<f32> = Vec::with_capacity(total);
+    if k == 0 {
+        output.resize(total, 0.0);
+        if let Some(bias) = bias {
+            for image in output.chunks_mut(out_len.max(1)) {
+                for (plane, &b) in image.chunks_mut(n.max(1)).zip(bias) {
+                    plane.fill(b);
+                }
             }
         }
-        true
-    } else {
-        false
-    };
+    }
 
     if total > 0 && k > 0 {
         let x_data: &[f32] = x.storage();
@@ -223,17 +226,26 @@ pub(crate) fn conv2d_f32(
                 g.im2col(x_b, start, len, col);
                 (col.as_ptr(), len as isize)
             };
+            let dst = out.get().wrapping_add(b * out_len + start);
+            if let Some(bias) = bias {
+                for (co, &value) in bias.iter().enumerate() {
+                    // SAFETY: row co of this tile: output[b, co, start..start + len], inside the
+                    // allocation and written by this tile only.
+                    unsafe { core::slice::from_raw_parts_mut(dst.add(co * n), len).fill(value) };
+                }
+            }
             // SAFETY: dst = output[b, :, start..start + len] (row stride n) lies inside
-            // `output`; lhs is [c_out, k] and rhs [k, len] with the strides given.
+            // `output`; lhs is [c_out, k] and rhs [k, len] with the strides given. Without a
+            // bias the gemm only writes (read_dst = false), so the unset memory is never read.
             unsafe {
                 gemm::gemm(
                     c_out,
                     len,
                     k,
-                    out.get().add(b * out_len + start),
+                    dst,
                     1,
                     n as isize,
-                    accumulate,
+                    bias.is_some(),
                     w_data.as_ptr(),
                     1,
                     k as isize,
@@ -272,6 +284,11 @@ pub(crate) fn conv2d_f32(
         }
     }
 
+    if k > 0 {
+        // SAFETY: the tiles above cover every (image, output channel, position) once and each
+        // gemm wrote its block (f32 has no invalid bit patterns).
+        unsafe { output.set_len(total) };
+    }
     let out_shape = Shape::from(vec![batch, c_out, 1, g.out_h, g.out_w]);
     FlexTensor::new(
         Bytes::from_elems(output),
