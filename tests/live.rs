@@ -22,28 +22,43 @@ fn harness(options: AppOptions) -> Harness<'static, AssdApp> {
         .build_ui_state(|ui, app: &mut AssdApp| app.show(ui), app)
 }
 
+/// Steps the UI until `done` holds of the app, failing after `timeout`.
+fn step_until(
+    h: &mut Harness<'_, AssdApp>,
+    what: &str,
+    timeout: Duration,
+    done: impl Fn(&AssdApp) -> bool,
+) {
+    let start = Instant::now();
+    loop {
+        h.step();
+        if done(h.state()) {
+            return;
+        }
+        assert!(
+            start.elapsed() < timeout,
+            "timed out waiting for {what}: {:?}",
+            h.state().live_status()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Steps the UI until `done` holds of the live status (the model runs on the CPU).
 fn wait_for(
     h: &mut Harness<'_, AssdApp>,
     what: &str,
     done: impl Fn(&LiveStatus) -> bool,
 ) -> LiveStatus {
-    let start = Instant::now();
-    loop {
-        h.step();
-        if let Some(status) = h.state().live_status()
-            && done(&status)
-        {
-            h.run_steps(2);
-            return h.state().live_status().unwrap_or(status);
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(300),
-            "timed out waiting for {what}: {:?}",
-            h.state().live_status()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    step_until(h, what, Duration::from_secs(300), |app| {
+        app.live_status().is_some_and(|s| done(&s))
+    });
+    let status = h.state().live_status();
+    h.run_steps(2);
+    h.state()
+        .live_status()
+        .or(status)
+        .expect("live status present once done held")
 }
 
 /// Every captured frame was shown, dropped, or is the one waiting / in flight: nothing queues.
@@ -97,11 +112,12 @@ fn virtual_camera_streams_detects_follows_attention_and_survives_unplugging() {
     let s = wait_for(&mut h, "two more frames", |s| s.inferred >= pinned_at + 2);
     // The newest frame's rows are read after its detections arrive; under load that can take
     // a few UI steps more.
-    let start = Instant::now();
-    while h.state().attention_scales().is_none() && start.elapsed() < Duration::from_secs(60) {
-        h.step();
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    step_until(
+        &mut h,
+        "the newest frame's attention",
+        Duration::from_secs(60),
+        |app| app.attention_scales().is_some(),
+    );
     let scales = h
         .state()
         .attention_scales()

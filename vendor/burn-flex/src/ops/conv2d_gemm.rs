@@ -230,8 +230,15 @@ pub(crate) fn conv2d_f32(
             if let Some(bias) = bias {
                 for (co, &value) in bias.iter().enumerate() {
                     // SAFETY: row co of this tile: output[b, co, start..start + len], inside the
-                    // allocation and written by this tile only.
-                    unsafe { core::slice::from_raw_parts_mut(dst.add(co * n), len).fill(value) };
+                    // allocation and written by this tile only; still uninitialised, hence
+                    // MaybeUninit (an `&mut [f32]` over it would be undefined behaviour).
+                    let row = unsafe {
+                        core::slice::from_raw_parts_mut(
+                            dst.add(co * n).cast::<core::mem::MaybeUninit<f32>>(),
+                            len,
+                        )
+                    };
+                    row.fill(core::mem::MaybeUninit::new(value));
                 }
             }
             // SAFETY: dst = output[b, :, start..start + len] (row stride n) lies inside
