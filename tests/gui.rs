@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use assd::attention_query::attention_at;
 use assd::backend::DeviceChoice;
-use assd::ui::{AppOptions, AssdApp, ExportKind, Settings};
+use assd::ui::{Action, AppOptions, AssdApp, ExportKind, Settings};
 use burn::prelude::*;
 use common::shared_fixture;
 use egui_kittest::Harness;
@@ -30,7 +30,7 @@ fn wait_idle(h: &mut Harness<'_, AssdApp>) -> Duration {
     loop {
         let frame = Instant::now();
         h.step();
-        if h.state().is_idle() {
+        if h.state().session().is_idle() {
             eprintln!(
                 "timings: frame taking in the worker's result {:?}",
                 frame.elapsed()
@@ -84,7 +84,9 @@ fn missing_weights_are_reported_in_the_window() {
     // The folder still opened: its first image is listed and selected.
     assert_eq!(
         h.state()
-            .current_path()
+            .session()
+            .current()
+            .path
             .map(|p| p.file_name().unwrap().to_owned()),
         Some("astronaut.png".into())
     );
@@ -92,7 +94,7 @@ fn missing_weights_are_reported_in_the_window() {
     // Without a model the image is still shown, and labels can be drawn on it.
     assert!(h.state().image_rect().is_some());
     assert!(h.state().visible_detections().is_empty());
-    h.state_mut().set_annotating(true);
+    h.state_mut().apply(Action::SetAnnotating(true));
     h.key_press(egui::Key::W);
     h.run_steps(1);
     let rect = h.state().image_rect().unwrap();
@@ -118,7 +120,7 @@ fn missing_weights_are_reported_in_the_window() {
         modifiers: egui::Modifiers::NONE,
     });
     h.run_steps(2);
-    assert_eq!(h.state().annotations().len(), 1);
+    assert_eq!(current_labels(&h).len(), 1);
 }
 
 #[test]
@@ -145,7 +147,7 @@ fn open_filter_click_and_read_attention() {
     let slowest = wait_idle(&mut h);
     eprintln!(
         "timings: slowest UI frame while the network ran {slowest:?}; first filter {:?}",
-        h.state().timings().1
+        h.state().session().current().timings().1
     );
     assert!(h.query_by_label("1 / 2").is_some());
 
@@ -162,8 +164,11 @@ fn open_filter_click_and_read_attention() {
     let at_high = h.state().visible_detections().len();
     assert!(at_high < at_default, "{at_high} vs {at_default}");
     assert!(h.query_by_label(&format!("{at_high} detections")).is_some());
-    assert!(h.state().is_idle(), "re-filtering must not run the network");
-    let (inference, filter, _) = h.state().timings();
+    assert!(
+        h.state().session().is_idle(),
+        "re-filtering must not run the network"
+    );
+    let (inference, filter, _) = h.state().session().current().timings();
     eprintln!("timings: inference {inference:?}, threshold re-filter {filter:?}");
 
     // Click pixel (203.5, 180.5) of the 500×375 image.
@@ -173,7 +178,7 @@ fn open_filter_click_and_read_attention() {
     eprintln!(
         "timings: click → attention shown {:?} (read-back {:?})",
         click_started.elapsed(),
-        h.state().timings().2
+        h.state().session().current().timings().2
     );
     assert!(
         h.query_by_label("Scale 0: query cell (row 31, col 26) of 65×65")
@@ -182,6 +187,8 @@ fn open_filter_click_and_read_attention() {
     );
     let shown = h
         .state()
+        .session()
+        .current()
         .attention_scales()
         .expect("attention arrived")
         .to_vec();
@@ -192,7 +199,7 @@ fn open_filter_click_and_read_attention() {
     let model = assd::weights::load_model(&weights, None, &device).unwrap();
     let detector = assd::Detector::new(model, device).unwrap();
     let inference = detector.infer(&assd::preprocess::load_image(&image).unwrap());
-    let pixel = h.state().attention_pixel().unwrap();
+    let pixel = h.state().session().current().attention_pixel().unwrap();
     let expected = attention_at(&inference, pixel);
     for (got, want) in shown.iter().zip(&expected) {
         assert_eq!(got.cell, want.cell);
@@ -267,7 +274,7 @@ fn open_filter_click_and_read_attention() {
         at_high
     );
     let rows = common::load(&out.join("rows.safetensors"));
-    let current = h.state().attention_scales().unwrap();
+    let current = h.state().session().current().attention_scales().unwrap();
     assert_eq!(rows["scale3/row"].f32(), current[3].row);
     assert_eq!(
         std::fs::read_dir(&out).unwrap().count(),
@@ -278,7 +285,7 @@ fn open_filter_click_and_read_attention() {
     // Selecting a detection selects the scale that fired it and charts the attention kept
     // inside its box.
     let fired_by = h.state().visible_detections()[0].scale;
-    h.state_mut().select_detection(0);
+    h.state_mut().apply(Action::SelectDetection(0));
     wait_idle(&mut h);
     assert!(
         h.query_by_label_contains("box's centre that falls inside the box")
@@ -295,6 +302,28 @@ fn open_filter_click_and_read_attention() {
     assert!(h.query_by_label("2 / 2").is_some());
     assert!(h.query_by_label_contains("Cannot show").is_some());
     let _ = std::fs::remove_dir_all(Path::new(&dir));
+}
+
+/// The current image's labels.
+fn current_labels(h: &Harness<'_, AssdApp>) -> Vec<assd::dataset::Object> {
+    let app = h.state();
+    app.session()
+        .current()
+        .path
+        .map(|p| app.editor().objects(p))
+        .unwrap_or_default()
+}
+
+/// Where the app's settings would go on exit (the test only wants the labels written).
+struct NoStorage;
+
+impl eframe::Storage for NoStorage {
+    fn get_string(&self, _key: &str) -> Option<String> {
+        None
+    }
+    fn set_string(&mut self, _key: &str, _value: String) {}
+    fn remove_string(&mut self, _key: &str) {}
+    fn flush(&mut self) {}
 }
 
 /// Drags from image pixel `from` to `to` with the primary button.
@@ -372,7 +401,7 @@ fn labels_are_drawn_edited_saved_and_autosaved() {
         "W arms a new box"
     );
     drag_pixels(&mut h, [100.0, 120.0], [220.0, 200.0]);
-    let labels = h.state().annotations();
+    let labels = current_labels(&h);
     assert_eq!(labels.len(), 1, "{labels:?}");
     for (got, want) in labels[0].bbox.iter().zip([100.0, 120.0, 220.0, 200.0]) {
         assert!((got - want).abs() < 1.5, "{:?}", labels[0].bbox);
@@ -381,7 +410,7 @@ fn labels_are_drawn_edited_saved_and_autosaved() {
 
     // Dragging inside moves it (same size).
     drag_pixels(&mut h, [150.0, 150.0], [170.0, 140.0]);
-    let moved = h.state().annotations()[0].bbox;
+    let moved = current_labels(&h)[0].bbox;
     assert!(
         (moved[0] - 120.0).abs() < 1.5 && (moved[1] - 110.0).abs() < 1.5,
         "{moved:?}"
@@ -400,7 +429,7 @@ fn labels_are_drawn_edited_saved_and_autosaved() {
     // Del removes the selected box; moving to the next image auto-saves that.
     h.key_press(egui::Key::Delete);
     h.run_steps(1);
-    assert!(h.state().annotations().is_empty());
+    assert!(current_labels(&h).is_empty());
     h.key_press(egui::Key::D);
     wait_idle(&mut h);
     assert!(h.query_by_label("2 / 2").is_some());
@@ -409,11 +438,11 @@ fn labels_are_drawn_edited_saved_and_autosaved() {
 
     // A detection becomes a label with one click; everything unsaved is written on exit.
     let first = h.state().visible_detections()[0].clone();
-    h.state_mut().accept_detection(0);
-    let labels = h.state().annotations();
+    h.state_mut().apply(Action::AcceptDetection(0));
+    let labels = current_labels(&h);
     assert_eq!(labels.len(), 1);
     assert_eq!(labels[0].bbox, first.bbox);
-    h.state_mut().save_all_annotations().unwrap();
+    eframe::App::save(h.state_mut(), &mut NoStorage);
     let mut classes = vec!["object".to_string()];
     let saved =
         assd::dataset::read_annotation(&dir.join("b.xml"), &dir.join("b.jpg"), &mut classes)
@@ -428,10 +457,18 @@ fn labels_are_drawn_edited_saved_and_autosaved() {
     // Fine-tune on the labelled image in the background, then switch to the result; the
     // labels and the original weights are untouched.
     let original = std::fs::read(&weights_path).unwrap();
-    h.state_mut().set_finetune(2, 1e-4);
-    h.state_mut().start_finetune().unwrap();
+    h.state_mut().finetune_mut().steps = 2;
+    h.state_mut().finetune_mut().lr = 1e-4;
+    h.state_mut().apply(Action::StartFinetune);
+    h.run_steps(1);
+    assert!(
+        h.state_mut().finetune_mut().job.is_some(),
+        "fine-tuning did not start: {:?}",
+        h.query_by_label_contains("cannot fine-tune")
+            .map(|n| format!("{n:?}"))
+    );
     let started = Instant::now();
-    while h.state().finetune_running() {
+    while h.state_mut().finetune_mut().running() {
         h.step();
         assert!(
             started.elapsed() < Duration::from_secs(600),
@@ -440,10 +477,9 @@ fn labels_are_drawn_edited_saved_and_autosaved() {
         std::thread::sleep(Duration::from_millis(50));
     }
     h.run_steps(2);
-    let tuned = h
-        .state()
-        .finetuned_weights()
-        .unwrap_or_else(|| panic!("fine-tuning failed: {:?}", h.state().finetune_error()));
+    let finetune = h.state_mut().finetune_mut();
+    let tuned = (finetune.weights())
+        .unwrap_or_else(|| panic!("fine-tuning failed: {:?}", finetune.error()));
     assert!(tuned.is_file() && tuned.starts_with(&dir));
     assert!(h.query_by_label_contains("Fine-tuned weights:").is_some());
     assert!(h.query_by_label("step 2 / 2").is_some());
@@ -485,6 +521,6 @@ fn labelling_with_a_trained_model_starts_from_its_classes() {
     let weights = dir.join("cells.safetensors");
     assd::weights::save_model(&config.init(&Device::flex()).unwrap(), &weights).unwrap();
     let h = labelling(&dir, weights);
-    assert_eq!(h.state().annotation_classes(), ["RBC", "WBC"]);
+    assert_eq!(h.state().editor().classes, ["RBC", "WBC"]);
     let _ = std::fs::remove_dir_all(&dir);
 }

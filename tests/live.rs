@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use assd::backend::DeviceChoice;
 use assd::camera::{SourceSpec, StreamState};
-use assd::ui::{AppOptions, AssdApp, LiveStatus, Settings};
+use assd::ui::{Action, AppOptions, AssdApp, LiveStatus, Settings};
 use common::shared_fixture;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -38,7 +38,7 @@ fn step_until(
         assert!(
             start.elapsed() < timeout,
             "timed out waiting for {what}: {:?}",
-            h.state().live_status()
+            h.state().session().live_status()
         );
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -51,11 +51,12 @@ fn wait_for(
     done: impl Fn(&LiveStatus) -> bool,
 ) -> LiveStatus {
     step_until(h, what, Duration::from_secs(300), |app| {
-        app.live_status().is_some_and(|s| done(&s))
+        app.session().live_status().is_some_and(|s| done(&s))
     });
-    let status = h.state().live_status();
+    let status = h.state().session().live_status();
     h.run_steps(2);
     h.state()
+        .session()
         .live_status()
         .or(status)
         .expect("live status present once done held")
@@ -107,8 +108,8 @@ fn virtual_camera_streams_detects_follows_attention_and_survives_unplugging() {
     assert!(h.query_by_label_contains("virtual camera").is_some());
 
     // Pin a pixel: the next frames arrive with its attention at every scale.
-    h.state_mut().query_attention([250.0, 187.0]);
-    let pinned_at = h.state().live_status().unwrap().inferred;
+    h.state_mut().apply(Action::QueryAttention([250.0, 187.0]));
+    let pinned_at = h.state().session().live_status().unwrap().inferred;
     let s = wait_for(&mut h, "two more frames", |s| s.inferred >= pinned_at + 2);
     // The newest frame's rows are read after its detections arrive; under load that can take
     // a few UI steps more.
@@ -116,14 +117,19 @@ fn virtual_camera_streams_detects_follows_attention_and_survives_unplugging() {
         &mut h,
         "the newest frame's attention",
         Duration::from_secs(60),
-        |app| app.attention_scales().is_some(),
+        |app| app.session().current().attention_scales().is_some(),
     );
     let scales = h
         .state()
+        .session()
+        .current()
         .attention_scales()
         .expect("attention follows the stream");
     assert_eq!(scales.len(), 7);
-    assert_eq!(h.state().attention_pixel(), Some([250.0, 187.0]));
+    assert_eq!(
+        h.state().session().current().attention_pixel(),
+        Some([250.0, 187.0])
+    );
     assert!(
         h.query_by_label("Scale 0: query cell (row 32, col 32) of 65×65")
             .is_some()
@@ -144,7 +150,7 @@ fn virtual_camera_streams_detects_follows_attention_and_survives_unplugging() {
 
     // Snapshot: the frame, the annotated frame and the detections, side by side.
     let snaps = dir.join("snaps");
-    h.state_mut().settings.snapshot_folder = Some(snaps.clone());
+    h.state_mut().settings.camera.snapshot_folder = Some(snaps.clone());
     let saved = h.state_mut().snapshot().expect("snapshot");
     let names: Vec<String> = std::fs::read_dir(&snaps)
         .unwrap()
@@ -164,12 +170,12 @@ fn virtual_camera_streams_detects_follows_attention_and_survives_unplugging() {
     assert_eq!(image::open(&saved).unwrap().width(), 500);
 
     // Pause: the camera stays open, nothing new reaches the model.
-    h.state_mut().set_camera_paused(true);
+    h.state_mut().apply(Action::PauseCamera(true));
     let paused = wait_for(&mut h, "the pause", |s| {
         matches!(s.state, StreamState::Paused(_))
     });
     assert!(h.query_by_label("Resume").is_some());
-    h.state_mut().set_camera_paused(false);
+    h.state_mut().apply(Action::PauseCamera(false));
     wait_for(&mut h, "a frame after resuming", |s| {
         s.inferred > paused.inferred + 1
     });
@@ -186,7 +192,7 @@ fn virtual_camera_streams_detects_follows_attention_and_survives_unplugging() {
         "{unplugged:?}"
     );
     assert!(h.query_by_label_contains("was disconnected").is_some());
-    assert!(h.state().current_path().is_some());
+    assert!(h.state().session().current().path.is_some());
     assert!(!h.state().visible_detections().is_empty());
 
     // Re-plug and press Start: frames flow again.
@@ -198,9 +204,9 @@ fn virtual_camera_streams_detects_follows_attention_and_survives_unplugging() {
     });
 
     // Leaving live mode goes back to an empty folder view without crashing.
-    h.state_mut().close_camera();
+    h.state_mut().apply(Action::CloseCamera);
     h.run_steps(2);
-    assert!(h.state().live_status().is_none());
+    assert!(h.state().session().live_status().is_none());
     let _ = std::fs::remove_dir_all(PathBuf::from(&dir));
 }
 

@@ -1,7 +1,7 @@
 //! Attention heatmaps drawn by a WGSL shader (`shaders/heatmap.wgsl`): the attention values go
 //! to the GPU as a small `[h, w]` float texture and the fragment shader upsamples (bilinear or
 //! nearest), normalises, applies gamma and the colormap, and blends over the image. Used
-//! whenever egui renders through wgpu; the CPU path (`attention_panel::heatmap`) remains for
+//! whenever egui renders through wgpu; the CPU path (`heatmaps::heatmap`) remains for
 //! renderers without one (the headless tests).
 
 use std::collections::HashMap;

@@ -1,21 +1,78 @@
 //! The desktop app: open images and folders, see detections, explore attention per scale.
+//!
+//! `app.rs` is the composition root. It owns the parts of the state, each a struct in its
+//! own file, and hands each panel only the parts it changes (`&mut`) and reads (`&`):
+//!
+//! ```text
+//!  AssdApp ── settings (persisted: detection · heatmap · camera · places)
+//!     │       model (worker, head, weights)   library (files, cached passes, errors)
+//!     │       view (zoom, pan)   focus (hovered / selected detection)   filter (classes)
+//!     │       attention (shown rows, pending pixel, scale)   live   editor   finetune
+//!     │
+//!     ├─ panel(ui, &mut its parts, & what it reads) ──► Option<Action> / Vec<Action>
+//!     │     menu_bar · status_bar · file_list · live_panel · attention_strip
+//!     │     controls_panel (detections · attention · annotate · finetune) · image_view
+//!     │
+//!     ├─ app.apply(action): the one place that changes several parts or asks the worker
+//!     │     (open, select, query attention, start a camera, export, fine-tune…)
+//!     │
+//!     └─ worker ──Response──► responses::take_response(&mut model, library, attention, live)
+//! ```
+//!
+//! Panels never see `AssdApp` or the worker; what they want done elsewhere comes back as an
+//! `Action`, applied after the frame is laid out.
 
-mod annotate;
+mod action;
+mod annotate_panel;
 mod app;
 mod attention_panel;
+mod attention_state;
+mod attention_strip;
+mod camera_menu;
+mod class_filter;
 pub mod colormap;
+mod controls_panel;
+mod current;
+mod detection_focus;
 mod detections_panel;
+mod dialogs;
 mod export_menu;
+mod exports;
+mod file_list;
+mod finetune;
 mod finetune_panel;
 pub mod heatmap_gpu;
+mod heatmaps;
 mod image_view;
+mod input;
+mod label_editor;
+mod label_layer;
+mod layers;
+mod library;
+mod live;
 mod live_panel;
+mod menu_bar;
+mod model;
+mod options;
+mod palette;
+mod responses;
+mod session;
 mod settings;
+mod status_bar;
+#[cfg(test)]
+mod test_support;
 pub mod worker;
+mod zoom_pan;
 
-pub use app::{AppOptions, AssdApp};
-pub use export_menu::ExportKind;
-pub use live_panel::LiveStatus;
+pub use action::Action;
+pub use app::AssdApp;
+pub use current::Current;
+pub use exports::ExportKind;
+pub use finetune::FineTune;
+pub use label_editor::LabelEditor;
+pub use live::LiveStatus;
+pub use options::AppOptions;
+pub use session::Session;
 pub use settings::{AttentionMode, Settings};
 
 /// Opens the window and runs until it is closed. On a GPU, the model's wgpu device is the
@@ -56,6 +113,15 @@ pub fn run(mut options: AppOptions) -> eframe::Result {
     eframe::run_native(
         "assd",
         native,
-        Box::new(move |cc| Ok(Box::new(AssdApp::new(cc, options)))),
+        Box::new(move |cc| {
+            let storage = cc.storage.filter(|_| !options.fresh_settings);
+            options.gpu_heatmaps = heatmap_gpu::register(cc.wgpu_render_state.as_ref());
+            let settings = Settings::load(storage);
+            Ok(Box::new(AssdApp::with_context(
+                &cc.egui_ctx,
+                options,
+                settings,
+            )))
+        }),
     )
 }
