@@ -89,15 +89,10 @@ impl AssdApp {
                 }
             }
             Action::AcceptDetection(index) => {
-                let heatmap = &self.settings.heatmap;
-                if let Ok(shown) = Shown::of(self.session.current(), &self.filter, heatmap) {
-                    self.editor.accept_shown(&shown, index);
-                }
+                let current = self.session.current();
+                self.editor.accept_visible(current, &self.filter, index);
             }
-            Action::SetAnnotating(on) => {
-                self.editor
-                    .set_enabled(on, self.session.model.head.as_deref());
-            }
+            Action::SetAnnotating(on) => self.editor.set_enabled(on, self.session.head()),
             Action::Export(kind, path) => {
                 let written = self.export_to(kind, &path).map(|()| path);
                 self.message = Some(saved(written, "could not save"));
@@ -122,9 +117,7 @@ impl AssdApp {
     /// Shows image `index` of the list (leaving live mode); leaving an image saves its labels
     /// (labelImg's auto-save).
     fn select(&mut self, index: usize) {
-        if self.session.live.is_some() {
-            self.session.close_camera();
-        }
+        self.session.leave_live();
         let path = self.session.current().path.map(Path::to_path_buf);
         if let Err(e) = self.editor.leave(path.as_deref()) {
             self.message = Some(format!("could not save the labels: {e}"));

@@ -5,7 +5,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::exports::Shown;
+use super::class_filter::ClassFilter;
+use super::current::Current;
 use crate::dataset::{Object, Sample, read_annotation, write_annotation};
 use crate::detect::Detection;
 use crate::inference::DetectionHead;
@@ -169,10 +170,11 @@ impl LabelEditor {
         }
     }
 
-    /// Adds visible detection `index` of the shown image as a label.
-    pub fn accept_shown(&mut self, shown: &Shown<'_>, index: usize) {
-        if let Some(detection) = shown.detections.get(index) {
-            self.accept(shown.path, shown.entry.size(), detection);
+    /// Adds detection `index` of `current`'s visible ones (`filter` applied) as a label.
+    pub fn accept_visible(&mut self, current: Current<'_>, filter: &ClassFilter, index: usize) {
+        let detection = current.detections(filter).get(index).copied();
+        if let (Some(path), Some(entry), Some(d)) = (current.path, current.entry, detection) {
+            self.accept(path, entry.size(), d);
         }
     }
 

@@ -15,6 +15,7 @@ use super::settings::Settings;
 use super::worker::{LIVE_KEY, Request};
 use crate::camera::SourceSpec;
 use crate::detect::{DetectConfig, Detection};
+use crate::inference::DetectionHead;
 
 pub struct Session {
     pub model: Model,
@@ -110,6 +111,18 @@ impl Session {
         self.attention.clear();
         self.model.send(Request::UnpinLive);
         self.live = Some(Live::start(spec, self.model.sender(), repaint));
+    }
+
+    /// The loaded model's detection head.
+    pub fn head(&self) -> Option<&DetectionHead> {
+        self.model.head.as_deref()
+    }
+
+    /// Leaves live mode, if in it.
+    pub fn leave_live(&mut self) {
+        if self.live.is_some() {
+            self.close_camera();
+        }
     }
 
     /// Leaves live mode (back to the folder).
