@@ -4,23 +4,25 @@
 //! own file, and hands each panel only the parts it changes (`&mut`) and reads (`&`):
 //!
 //! ```text
-//!  AssdApp ── settings (persisted: detection · heatmap · camera · places)
-//!     │       model (worker, head, weights)   library (files, cached passes, errors)
-//!     │       view (zoom, pan)   focus (hovered / selected detection)   filter (classes)
-//!     │       attention (shown rows, pending pixel, scale)   live   editor   finetune
-//!     │
-//!     ├─ panel(ui, &mut its parts, & what it reads) ──► Option<Action> / Vec<Action>
-//!     │     menu_bar · status_bar · file_list · live_panel · attention_strip
-//!     │     controls_panel (detections · attention · annotate · finetune) · image_view
-//!     │
-//!     ├─ app.apply(action): the one place that changes several parts or asks the worker
-//!     │     (open, select, query attention, start a camera, export, fine-tune…)
-//!     │
-//!     └─ worker ──Response──► responses::take_response(&mut model, library, attention, live)
+//! AssdApp ─┬─ settings   detection · heatmap · camera · places (persisted, flat on disk)
+//!          ├─ session    model (worker, head, weights) · library (files, cached passes)
+//!          │             · live (stream, figures) · attention (rows, pending pixel, scale)
+//!          ├─ view (zoom, pan) · focus (hovered / selected detection) · filter (classes)
+//!          └─ editor (labels, classes) · finetune (job) · cameras · message
+//!
+//! each frame:  worker ──Response──► session.take_responses(&mut settings)
+//!              keys, drops ──────► Action
+//!              panel(ui, &mut its parts, & what it reads, Current) ──► Action
+//!                menu_bar · status_bar · file_list · live_panel · attention_strip
+//!                controls_panel (detections · attention · annotate · finetune) · image_view
+//!              app.apply(Action): the one place that changes several parts
+//!                └─ session.apply: what concerns the model alone ──Request──► worker
 //! ```
 //!
-//! Panels never see `AssdApp` or the worker; what they want done elsewhere comes back as an
-//! `Action`, applied after the frame is laid out.
+//! Panels never see `AssdApp`, and only `Session` sends the worker requests (`Model::send`
+//! takes `&mut`); what a panel wants done elsewhere comes back as an `Action`, applied after
+//! the frame is laid out. `Current` is the image on screen (path, forward pass, attention)
+//! as every panel reads it.
 
 mod action;
 mod annotate_panel;
