@@ -26,6 +26,8 @@ pub use builtin::{BUILTIN_WEIGHTS, is_builtin};
 pub use pth::read_pth;
 pub use safetensors_file::{read_safetensors, read_safetensors_bytes};
 pub use tflite::read_tflite;
+// Lives in `fsutil` (every atomic write needs it); re-exported for `assd::weights::temp_path`.
+pub use crate::fsutil::temp_path;
 
 /// The weights used when none are given: the model compiled into the binary.
 pub const DEFAULT_WEIGHTS: &str = BUILTIN_WEIGHTS;
@@ -427,13 +429,4 @@ pub fn add_attention(model: &Assd, name: &str, device: &Device) -> Result<Assd, 
         return Err(WeightsError::Apply(err.to_string()));
     }
     Ok(out)
-}
-
-/// `dir/.name.tmp-<pid>`: same directory (so the rename is atomic), hidden, per process.
-pub fn temp_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("output");
-    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
 }
