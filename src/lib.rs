@@ -11,6 +11,7 @@ pub mod draw;
 pub mod eval;
 pub mod export;
 pub mod fsutil;
+mod hsv;
 pub mod image_files;
 pub mod inference;
 pub mod labels;
