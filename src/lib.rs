@@ -21,5 +21,5 @@ pub mod train;
 pub mod ui;
 pub mod weights;
 
-pub use config::AssdConfig;
+pub use config::assd_config::AssdConfig;
 pub use inference::{Detector, Inference};
