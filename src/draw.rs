@@ -10,7 +10,7 @@ static FONT_BYTES: &[u8] = include_bytes!("../assets/fonts/DejaVuSansMono-Bold.t
 /// A distinct, stable colour per class (golden-angle hue steps, full saturation).
 pub fn class_color(class_id: usize) -> [u8; 3] {
     let hue = (class_id as f32 * 137.507_77) % 360.0;
-    crate::train::augment::hsv_to_rgb([hue, 0.85, 0.95]).map(|ch| (ch * 255.0).round() as u8)
+    crate::hsv::hsv_to_rgb([hue, 0.85, 0.95]).map(|ch| (ch * 255.0).round() as u8)
 }
 
 fn fill_rect(image: &mut RgbImage, [x0, y0, x1, y1]: [i64; 4], color: [u8; 3]) {

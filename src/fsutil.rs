@@ -1,9 +1,7 @@
 //! Writing user-visible files without ever leaving a half-written one behind.
 
 use std::io::Write;
-use std::path::Path;
-
-use crate::weights::temp_path;
+use std::path::{Path, PathBuf};
 
 /// Writes `bytes` to a temporary file beside `path`, syncs it, then renames it over `path`.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -18,4 +16,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// `dir/.name.tmp-<pid>`: same directory (so the rename is atomic), hidden, per process.
+pub fn temp_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("output");
+    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
 }

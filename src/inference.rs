@@ -6,10 +6,12 @@ use burn::prelude::*;
 use burn::tensor::activation::{sigmoid, softmax};
 use image::RgbImage;
 
-use crate::config::{AssdConfig, ScoreFunction};
-use crate::detect::{DetectConfig, Detection, detect_classes, prior_boxes, prior_info, to_pixels};
+use crate::config::assd_config::{AssdConfig, ConfigError};
+use crate::config::score::ScoreFunction;
+use crate::detect::detector::{DetectConfig, Detection, detect_classes, to_pixels};
+use crate::detect::priors::{prior_boxes, prior_info};
 use crate::labels::class_names;
-use crate::model::Assd;
+use crate::model::assd::Assd;
 use crate::preprocess::{PreprocessConfig, preprocess};
 
 /// Everything that turns raw outputs into detections, without the network: cheap to share
@@ -29,7 +31,7 @@ pub struct DetectionHead {
 }
 
 impl DetectionHead {
-    pub fn new(config: AssdConfig) -> Result<Self, crate::config::ConfigError> {
+    pub fn new(config: AssdConfig) -> Result<Self, ConfigError> {
         let feature_sizes = config.feature_sizes()?;
         let priors = prior_boxes(&config, &feature_sizes);
         let class_names = config
@@ -126,7 +128,7 @@ pub struct Detector {
 }
 
 impl Detector {
-    pub fn new(model: Assd, device: Device) -> Result<Self, crate::config::ConfigError> {
+    pub fn new(model: Assd, device: Device) -> Result<Self, ConfigError> {
         let head = Arc::new(DetectionHead::new(model.config.clone())?);
         Ok(Self {
             preprocess: model.config.preprocess,

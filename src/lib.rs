@@ -11,6 +11,7 @@ pub mod draw;
 pub mod eval;
 pub mod export;
 pub mod fsutil;
+mod hsv;
 pub mod image_files;
 pub mod inference;
 pub mod labels;
@@ -20,5 +21,5 @@ pub mod train;
 pub mod ui;
 pub mod weights;
 
-pub use config::AssdConfig;
+pub use config::assd_config::AssdConfig;
 pub use inference::{Detector, Inference};

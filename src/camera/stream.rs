@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use image::RgbImage;
 
-use super::{CameraError, SourceInfo, SourceSpec};
+use super::error::CameraError;
+use super::source::SourceInfo;
+use super::source_spec::SourceSpec;
 
 /// Consecutive undecodable frames after which the stream gives up.
 const MAX_BAD_FRAMES: u32 = 30;

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use image::RgbImage;
 
-use super::{CameraError, FrameSource, SourceInfo};
+use super::error::CameraError;
+use super::source::{FrameSource, SourceInfo};
 use crate::image_files::images_in;
 use crate::preprocess::{ImageLoadError, load_image};
 

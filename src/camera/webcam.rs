@@ -9,7 +9,8 @@ use nokhwa::utils::{
     Resolution,
 };
 
-use super::{CameraError, FrameSource, SourceInfo};
+use super::error::CameraError;
+use super::source::{FrameSource, SourceInfo};
 
 /// A camera the system lists.
 #[derive(Debug, Clone, PartialEq)]

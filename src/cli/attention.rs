@@ -9,7 +9,7 @@ use assd::attention_query::{attention_at, write_attention_safetensors};
 use assd::preprocess::load_image;
 use clap::Args;
 
-use super::ModelArgs;
+use super::model_args::ModelArgs;
 
 #[derive(Debug, Args)]
 pub struct AttentionArgs {

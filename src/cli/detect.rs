@@ -14,7 +14,7 @@ use clap::Args;
 use image::RgbImage;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::ModelArgs;
+use super::model_args::ModelArgs;
 
 #[derive(Debug, Args)]
 pub struct DetectArgs {

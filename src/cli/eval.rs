@@ -12,7 +12,7 @@ use assd::fsutil::write_atomic;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::ModelArgs;
+use super::model_args::ModelArgs;
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {

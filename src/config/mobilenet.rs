@@ -1,39 +1,14 @@
 //! TensorFlow's COCO SSD-MobileNetV1 family (`ssd_mobilenet_v1_0.75_depth_quantized_300x300`):
 //! the detector `assd convert detect.tflite` imports, and ASSD on top of it.
 
-use super::{
-    Activation, AssdConfig, BackboneKind, ConfigError, ExtraLayer, PriorLayout, ScoreFunction, Tap,
-    same_out,
-};
-use crate::detect::DetectConfig;
+use super::assd_config::AssdConfig;
+use super::backbone::BackboneKind;
+use super::extra_layer::{Activation, ExtraLayer};
+use super::priors::PriorLayout;
+use super::score::ScoreFunction;
+use crate::detect::detector::DetectConfig;
 use crate::labels::COCO_LABELMAP;
 use crate::preprocess::PreprocessConfig;
-
-/// Output channels at depth multiplier 0.75: `Conv2d_0`, then the pointwise conv of each of
-/// the 13 depthwise-separable blocks.
-pub const MOBILENET_CHANNELS: [usize; 14] = [
-    24, 48, 96, 96, 192, 192, 384, 384, 384, 384, 384, 384, 768, 768,
-];
-
-/// Stride of `Conv2d_0`, then of each block's depthwise conv.
-pub const MOBILENET_STRIDES: [usize; 14] = [2, 1, 2, 1, 2, 1, 2, 1, 1, 1, 1, 1, 2, 1];
-
-/// Conv2d_11_pointwise (stride 16) and Conv2d_13_pointwise (stride 32), TF "SAME" sizes.
-pub(super) fn taps(
-    s: i64,
-    check: &dyn Fn(i64, &str) -> Result<i64, ConfigError>,
-) -> Result<Vec<Tap>, ConfigError> {
-    let mut size = s;
-    let mut taps = Vec::new();
-    for (i, &stride) in MOBILENET_STRIDES.iter().enumerate() {
-        size = check(same_out(size, stride), &format!("Conv2d_{i}"))?;
-        if i == 11 {
-            taps.push((MOBILENET_CHANNELS[11], size, "Conv2d_11_pointwise"));
-        }
-    }
-    taps.push((MOBILENET_CHANNELS[13], size, "Conv2d_13_pointwise"));
-    Ok(taps)
-}
 
 /// The four (1×1 squeeze, 3×3 stride-2 source) pairs after Conv2d_13, ReLU6, no BN (folded).
 fn mobilenet_extras() -> Vec<ExtraLayer> {

@@ -1,28 +1,12 @@
 //! The authors' family: ResNet-101 ASSD (ASSD513 is their released configuration).
 
-use super::{
-    AssdConfig, BackboneKind, ConfigError, ExtraLayer, ScaleSpec, Tap, conv_out, extra_pairs,
-};
+use super::assd_config::AssdConfig;
+use super::backbone::BackboneKind;
+use super::extra_layer::{ExtraLayer, extra_pairs};
+use super::priors::ScaleSpec;
 
 /// Min/max prior sizes as fractions of the input (the authors' ratios for ASSD513).
 const ASSD_RATIOS: [f64; 8] = [0.04, 0.10, 0.26, 0.42, 0.58, 0.74, 0.90, 1.06];
-
-/// conv3_x, conv4_x and conv5_x of torchvision's ResNet-101 (v1.5).
-pub(super) fn taps(
-    s: i64,
-    check: &dyn Fn(i64, &str) -> Result<i64, ConfigError>,
-) -> Result<Vec<Tap>, ConfigError> {
-    let stem = check(conv_out(s, 7, 2, 3, 1), "conv1")?;
-    let pool = check(conv_out(stem, 3, 2, 1, 1), "maxpool")?;
-    let l2 = check(conv_out(pool, 3, 2, 1, 1), "layer2")?;
-    let l3 = check(conv_out(l2, 3, 2, 1, 1), "layer3")?;
-    let l4 = check(conv_out(l3, 3, 2, 1, 1), "layer4")?;
-    Ok(vec![
-        (512, l2, "layer2"),
-        (1024, l3, "layer3"),
-        (2048, l4, "layer4"),
-    ])
-}
 
 impl AssdConfig {
     /// The authors' released configuration: ResNet-101, 513 px, 25,844 priors.

@@ -1,19 +1,9 @@
 //! A small VGG-style family (not in the paper) for quick CPU training and tests.
 
-use super::{AssdConfig, BackboneKind, ConfigError, Tap, conv_out, extra_pairs, ssd_scales};
-
-/// conv4 and conv5 (strides 8 and 16).
-pub(super) fn taps(
-    s: i64,
-    check: &dyn Fn(i64, &str) -> Result<i64, ConfigError>,
-) -> Result<Vec<Tap>, ConfigError> {
-    let c = crate::model::TINY_CHANNELS;
-    let p1 = check(conv_out(s, 2, 2, 0, 1), "pool1")?;
-    let p2 = check(conv_out(p1, 2, 2, 0, 1), "pool2")?;
-    let p3 = check(conv_out(p2, 2, 2, 0, 1), "pool3")?;
-    let p4 = check(conv_out(p3, 2, 2, 0, 1), "pool4")?;
-    Ok(vec![(c[3], p3, "conv4"), (c[4], p4, "conv5")])
-}
+use super::assd_config::AssdConfig;
+use super::backbone::BackboneKind;
+use super::extra_layer::extra_pairs;
+use super::priors::ssd_scales;
 
 impl AssdConfig {
     /// A small ASSD for quick CPU training and tests (not in the paper): the tiny backbone at

@@ -1,25 +1,14 @@
 //! SSD's VGG16 family (Liu et al.) and the paper's ASSD300/ASSD512 built on it.
 
-use super::{
-    AssdConfig, BackboneKind, ConfigError, Tap, conv_out, extra_pairs, pool_out_ceil, ssd_scales,
-};
+use super::assd_config::AssdConfig;
+use super::backbone::BackboneKind;
+use super::extra_layer::extra_pairs;
+use super::priors::ssd_scales;
 
 /// Channels of the VGG16 conv layers (SSD's `base['300']` without the pools).
 pub const VGG16_CHANNELS: [usize; 13] = [
     64, 64, 128, 128, 256, 256, 256, 512, 512, 512, 512, 512, 512,
 ];
-
-/// conv4_3 and conv7.
-pub(super) fn taps(
-    s: i64,
-    check: &dyn Fn(i64, &str) -> Result<i64, ConfigError>,
-) -> Result<Vec<Tap>, ConfigError> {
-    let p1 = check(conv_out(s, 2, 2, 0, 1), "pool1")?;
-    let p2 = check(conv_out(p1, 2, 2, 0, 1), "pool2")?;
-    let p3 = check(pool_out_ceil(p2, 2, 2, 0), "pool3")?;
-    let p4 = check(conv_out(p3, 2, 2, 0, 1), "pool4")?;
-    Ok(vec![(512, p3, "conv4_3"), (1024, p4, "conv7")])
-}
 
 impl AssdConfig {
     /// ASSD300: SSD300's VGG16 layout (8,732 priors) with fusion and attention.

@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::{Dataset, DatasetError, DatasetReader, Object, Sample, read_to_string};
+use super::collection::Dataset;
+use super::error::{DatasetError, read_to_string};
+use super::reader::DatasetReader;
+use super::sample::{Object, Sample};
 
 pub struct CocoReader {
     instances: PathBuf,

@@ -4,7 +4,10 @@ use std::path::{Path, PathBuf};
 
 use roxmltree::{Document, Node};
 
-use super::{Dataset, DatasetError, DatasetReader, Object, Sample, read_to_string};
+use super::collection::Dataset;
+use super::error::{DatasetError, read_to_string};
+use super::reader::DatasetReader;
+use super::sample::{Object, Sample};
 use crate::labels::VOC_CLASSES;
 
 pub struct VocReader {

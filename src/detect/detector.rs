@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{decode, nms};
+use super::boxes::decode;
+use super::nms::nms;
 
 /// Detection thresholds; defaults are the authors' `config.py`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

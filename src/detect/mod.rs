@@ -4,9 +4,9 @@
 //! (y1, x1, y2, x2), normalised to the network input.
 
 mod boxes;
-mod detector;
+pub(crate) mod detector;
 mod nms;
-mod priors;
+pub(crate) mod priors;
 
 pub use boxes::{decode, encode};
 pub use detector::{DetectConfig, Detection, RawDetection, detect, detect_classes, to_pixels};

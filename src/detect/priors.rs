@@ -1,6 +1,7 @@
 //! The authors' `PriorBox`: computed in f64, stored as f32, never clipped.
 
-use crate::config::{AssdConfig, PriorLayout};
+use crate::config::assd_config::AssdConfig;
+use crate::config::priors::PriorLayout;
 
 /// Prior boxes `[P][cy, cx, h, w]` for a configuration whose feature sizes are `sizes`: the
 /// stored ones when the configuration carries them, else generated.

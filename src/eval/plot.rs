@@ -3,7 +3,7 @@
 
 use image::{Rgb, RgbImage};
 
-use super::Report;
+use super::report::Report;
 use crate::draw::{class_color, draw_label};
 
 const SIZE: (u32, u32) = (760, 520);

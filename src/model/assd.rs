@@ -3,12 +3,16 @@
 use burn::prelude::*;
 use burn::store::ModuleSnapshot;
 
-use super::{
-    AttentionUnit, AttentionUnitConfig, ExtraBlock, ExtraBlockConfig, Fusion, FusionConfig,
-    MobileNetV1, MobileNetV1Config, MultiboxHeads, MultiboxHeadsConfig, ResNet101, ResNet101Config,
-    TinyBackbone, TinyBackboneConfig, Vgg16, Vgg16Config,
-};
-use crate::config::{AssdConfig, BackboneKind, ConfigError};
+use super::attention::{AttentionUnit, AttentionUnitConfig};
+use super::extras::{ExtraBlock, ExtraBlockConfig};
+use super::fusion::{Fusion, FusionConfig};
+use super::heads::{MultiboxHeads, MultiboxHeadsConfig};
+use super::mobilenet::{MobileNetV1, MobileNetV1Config};
+use super::resnet::{ResNet101, ResNet101Config};
+use super::tiny::{TinyBackbone, TinyBackboneConfig};
+use super::vgg::{Vgg16, Vgg16Config};
+use crate::config::assd_config::{AssdConfig, ConfigError};
+use crate::config::backbone::BackboneKind;
 
 /// The feature extractor.
 #[derive(Module, Debug)]
@@ -129,11 +133,11 @@ impl AssdConfig {
                     .map_or(512, |e| e.out_channels);
                 match self.backbone {
                     BackboneKind::Tiny => {
-                        let c = crate::model::TINY_CHANNELS;
+                        let c = super::tiny::TINY_CHANNELS;
                         [c[3], c[4], first_extra]
                     }
                     BackboneKind::MobileNetV1 => {
-                        let c = crate::config::MOBILENET_CHANNELS;
+                        let c = crate::config::mobilenet_layers::MOBILENET_CHANNELS;
                         [c[11], c[13], first_extra]
                     }
                     _ => [512, 1024, first_extra],

@@ -5,7 +5,7 @@ use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
 
-use super::conv2d;
+use super::conv::conv2d;
 
 /// Configuration of an [`AttentionUnit`].
 #[derive(Config, Debug)]

@@ -5,7 +5,8 @@ use burn::nn::{BatchNorm, BatchNormConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
-use super::{batch_norm, conv2d};
+use super::batch_norm::batch_norm;
+use super::conv::conv2d;
 
 /// Configuration of a [`Bottleneck`].
 #[derive(Config, Debug)]

@@ -5,7 +5,7 @@ use burn::nn::conv::Conv2d;
 use burn::prelude::*;
 use burn::tensor::activation::relu6;
 
-use super::conv2d_same;
+use super::conv::conv2d_same;
 
 /// Configuration of a [`DepthwiseSeparable`] block.
 #[derive(Config, Debug)]

@@ -5,8 +5,9 @@ use burn::nn::{BatchNorm, BatchNormConfig};
 use burn::prelude::*;
 use burn::tensor::activation::{relu, relu6};
 
-use super::{batch_norm, conv2d, conv2d_same};
-use crate::config::Activation;
+use super::batch_norm::batch_norm;
+use super::conv::{conv2d, conv2d_same};
+use crate::config::extra_layer::Activation;
 
 /// Configuration of an [`ExtraBlock`].
 #[derive(Config, Debug)]

@@ -6,8 +6,10 @@ use burn::nn::{BatchNorm, BatchNormConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
-use super::{batch_norm, bilinear_align_corners, conv2d};
-use crate::config::{FUSION_LATERAL_CHANNELS, FUSION_OUT_CHANNELS};
+use super::batch_norm::batch_norm;
+use super::conv::conv2d;
+use super::upsample::bilinear_align_corners;
+use crate::config::fusion::{FUSION_LATERAL_CHANNELS, FUSION_OUT_CHANNELS};
 
 /// Configuration of [`Fusion`].
 #[derive(Config, Debug)]

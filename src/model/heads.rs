@@ -36,7 +36,7 @@ impl MultiboxHeadsConfig {
                 .iter()
                 .zip(&self.boxes)
                 .map(|(&c, &b)| {
-                    super::conv2d(
+                    super::conv::conv2d(
                         [c, b * per_box],
                         self.kernel,
                         1,

@@ -8,8 +8,9 @@ use burn::nn::conv::Conv2d;
 use burn::prelude::*;
 use burn::tensor::activation::relu6;
 
-use super::{DepthwiseSeparable, DepthwiseSeparableConfig, conv2d_same};
-use crate::config::{MOBILENET_CHANNELS, MOBILENET_STRIDES as STRIDES};
+use super::conv::conv2d_same;
+use super::depthwise_separable::{DepthwiseSeparable, DepthwiseSeparableConfig};
+use crate::config::mobilenet_layers::{MOBILENET_CHANNELS, MOBILENET_STRIDES as STRIDES};
 
 /// Configuration of [`MobileNetV1`] (the layout is fixed: depth 0.75).
 #[derive(Config, Debug)]

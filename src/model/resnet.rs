@@ -6,7 +6,9 @@ use burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
-use super::{Bottleneck, BottleneckConfig, batch_norm, conv2d};
+use super::batch_norm::batch_norm;
+use super::bottleneck::{Bottleneck, BottleneckConfig};
+use super::conv::conv2d;
 
 /// Configuration of [`ResNet101`].
 #[derive(Config, Debug)]

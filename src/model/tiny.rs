@@ -6,7 +6,7 @@ use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
-use super::conv3x3_stack;
+use super::conv::conv3x3_stack;
 use burn::nn::conv::Conv2d;
 
 /// Output channels of the five convs; a pool follows convs 0, 1, 3 and 4.

@@ -6,8 +6,9 @@ use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
-use super::{L2Norm, L2NormConfig, conv2d, conv3x3_stack};
-use crate::config::VGG16_CHANNELS;
+use super::conv::{conv2d, conv3x3_stack};
+use super::l2norm::{L2Norm, L2NormConfig};
+use crate::config::vgg::VGG16_CHANNELS;
 
 /// Configuration of [`Vgg16`].
 #[derive(Config, Debug)]

@@ -14,6 +14,11 @@ use image::RgbImage;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
+use crate::hsv::rgb_to_hsv;
+// `hsv_to_rgb` lives in `crate::hsv` (the class colours use it too); re-exported for
+// `assd::train::augment::hsv_to_rgb`.
+pub use crate::hsv::hsv_to_rgb;
+
 /// ImageNet mean, RGB, 0–255.
 pub const MEAN_RGB: [f32; 3] = [0.485 * 255.0, 0.456 * 255.0, 0.406 * 255.0];
 
@@ -100,40 +105,6 @@ pub fn augment(
     (work.into_image(), boxes, labels)
 }
 
-fn rgb_to_hsv([r, g, b]: [f32; 3]) -> [f32; 3] {
-    let max = r.max(g).max(b);
-    let min = r.min(g).min(b);
-    let delta = max - min;
-    let h = if delta == 0.0 {
-        0.0
-    } else if max == r {
-        60.0 * ((g - b) / delta)
-    } else if max == g {
-        60.0 * ((b - r) / delta) + 120.0
-    } else {
-        60.0 * ((r - g) / delta) + 240.0
-    };
-    let s = if max > 0.0 { delta / max } else { 0.0 };
-    [h.rem_euclid(360.0), s, max]
-}
-
-/// HSV (hue in degrees, saturation 0–1, value in any unit) → RGB in the value's unit.
-pub fn hsv_to_rgb([h, s, v]: [f32; 3]) -> [f32; 3] {
-    let c = v * s;
-    let hp = h.rem_euclid(360.0) / 60.0;
-    let x = c * (1.0 - (hp % 2.0 - 1.0).abs());
-    let (r, g, b) = match hp as u32 {
-        0 => (c, x, 0.0),
-        1 => (x, c, 0.0),
-        2 => (0.0, c, x),
-        3 => (0.0, x, c),
-        4 => (x, 0.0, c),
-        _ => (c, 0.0, x),
-    };
-    let m = v - c;
-    [r + m, g + m, b + m]
-}
-
 /// Brightness; then contrast before or after (saturation, hue) in HSV; then a channel swap.
 fn photometric(work: &mut Work, rng: &mut StdRng) {
     if rng.random_bool(0.5) {
@@ -218,7 +189,7 @@ fn expand(work: &mut Work, boxes: &mut [[f32; 4]], max_ratio: f32, rng: &mut Std
 }
 
 fn iou(a: [f32; 4], b: [f32; 4]) -> f32 {
-    crate::eval::box_iou(a, b)
+    crate::eval::ap::box_iou(a, b)
 }
 
 /// SSD's random patch: a mode (keep the image, or a minimum IoU of 0.1/0.3/0.5/0.7/0.9, or
@@ -316,21 +287,6 @@ mod tests {
 
     fn gradient(w: u32, h: u32) -> RgbImage {
         RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 4) as u8, (y * 4) as u8, 128]))
-    }
-
-    #[test]
-    fn hsv_round_trips() {
-        for rgb in [
-            [10.0, 200.0, 30.0],
-            [255.0, 0.0, 0.0],
-            [40.0, 40.0, 40.0],
-            [3.0, 90.0, 250.0],
-        ] {
-            let back = hsv_to_rgb(rgb_to_hsv(rgb));
-            for c in 0..3 {
-                assert!((back[c] - rgb[c]).abs() < 1e-3, "{rgb:?} -> {back:?}");
-            }
-        }
     }
 
     #[test]

@@ -12,9 +12,8 @@ use std::path::Path;
 use burn::optim::{ModuleOptimizer, OptimizerRecord};
 use burn::store::ModuleSnapshot;
 
-use crate::fsutil::write_atomic;
+use crate::fsutil::{temp_path, write_atomic};
 use crate::model::Assd;
-use crate::weights::temp_path;
 
 const OPTIMIZER_FILE: &str = "optimizer.bpk";
 const IDS_FILE: &str = "param_ids.json";

@@ -3,10 +3,15 @@
 
 use std::path::Path;
 
-use super::{Checkpoint, WeightsError, read_safetensors_bytes};
+use super::checkpoint::Checkpoint;
+use super::error::WeightsError;
+use super::safetensors_file::read_safetensors_bytes;
 
 /// What `--weights` (and the app) call the embedded model.
 pub const BUILTIN_WEIGHTS: &str = "builtin:assd-mobilenet-coco";
+
+/// The weights used when none are given: the model compiled into the binary.
+pub const DEFAULT_WEIGHTS: &str = BUILTIN_WEIGHTS;
 
 /// `weights/assd-mobilenet-coco.safetensors` (fp16), as committed.
 static BYTES: &[u8] = include_bytes!("../../weights/assd-mobilenet-coco.safetensors");

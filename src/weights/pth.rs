@@ -5,7 +5,9 @@ use std::path::Path;
 
 use burn::store::pytorch_reader::{DType, PytorchReader};
 
-use super::{Checkpoint, CheckpointFormat, HostTensor, WeightsError, keymap};
+use super::checkpoint::{Checkpoint, CheckpointFormat, HostTensor};
+use super::error::WeightsError;
+use super::keymap;
 
 /// Reads every tensor of a `.pth` state_dict into f32 host memory, keyed by module path.
 /// A DataParallel `module.` prefix is stripped and `num_batches_tracked` ignored.

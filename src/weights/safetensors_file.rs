@@ -4,9 +4,13 @@ use std::path::Path;
 
 use safetensors::{Dtype, SafeTensors};
 
+use super::checkpoint::{Checkpoint, CheckpointFormat, HostTensor};
+use super::error::WeightsError;
 use super::pth::{FloatKind, to_f32};
-use super::{CONFIG_METADATA_KEY, Checkpoint, CheckpointFormat, HostTensor, WeightsError};
 use crate::config::AssdConfig;
+
+/// Metadata key under which the project's own files store their [`AssdConfig`] (JSON).
+pub const CONFIG_METADATA_KEY: &str = "assd_config";
 
 /// Reads every float tensor into f32 host memory, and the configuration from the metadata.
 pub fn read_safetensors(path: &Path) -> Result<Checkpoint, WeightsError> {

@@ -14,7 +14,8 @@ use std::path::Path;
 
 use tract_tflite::tflite;
 
-use super::{Checkpoint, CheckpointFormat, HostTensor, WeightsError};
+use super::checkpoint::{Checkpoint, CheckpointFormat, HostTensor};
+use super::error::WeightsError;
 use crate::config::{AssdConfig, MOBILENET_STRIDES, PriorLayout};
 
 /// What the import found besides the weights.

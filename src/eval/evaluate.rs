@@ -1,0 +1,87 @@
+//! Scoring predictions against a dataset's ground truth under every AP summary.
+
+use super::ap;
+use super::ap::{MatchRule, ScoredBox, TruthBox, pr_curve};
+use super::predict::ImagePredictions;
+use super::report::{ClassResult, Report};
+use crate::dataset::Dataset;
+
+/// Scores `predictions` (one per sample, same order) against `dataset`.
+pub fn evaluate(dataset: &Dataset, predictions: &[ImagePredictions]) -> Report {
+    let mut classes = Vec::with_capacity(dataset.classes.len());
+    for (c, name) in dataset.classes.iter().enumerate() {
+        let truths: Vec<TruthBox> = dataset
+            .samples
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| {
+                s.objects
+                    .iter()
+                    .filter(|o| o.class == c)
+                    .map(move |o| TruthBox {
+                        image: i,
+                        bbox: o.bbox,
+                        difficult: o.difficult,
+                    })
+            })
+            .collect();
+        let detections: Vec<ScoredBox> = predictions
+            .iter()
+            .enumerate()
+            .flat_map(|(i, p)| {
+                p.boxes.iter().filter(move |(class, _, _)| *class == c).map(
+                    move |&(_, score, bbox)| ScoredBox {
+                        image: i,
+                        score,
+                        bbox,
+                    },
+                )
+            })
+            .collect();
+        // pycocotools keeps each image's 100 best detections of the class (maxDets=100).
+        let coco_detections: Vec<ScoredBox> = predictions
+            .iter()
+            .enumerate()
+            .flat_map(|(i, p)| {
+                let mut own: Vec<&(usize, f32, [f32; 4])> =
+                    p.boxes.iter().filter(|(class, _, _)| *class == c).collect();
+                own.sort_by(|a, b| b.1.total_cmp(&a.1));
+                own.into_iter()
+                    .take(100)
+                    .map(|&(_, score, bbox)| ScoredBox {
+                        image: i,
+                        score,
+                        bbox,
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let curve = pr_curve(&detections, &truths, 0.5, MatchRule::Voc);
+        classes.push(ClassResult {
+            class: name.clone(),
+            positives: curve.positives,
+            detections: detections.len(),
+            ap_voc07: ap::voc07_ap(&curve),
+            ap_voc_all: ap::all_point_ap(&curve),
+            ap_coco: ap::coco_ap(&coco_detections, &truths),
+            ap50_coco: ap::coco_ap50(&coco_detections, &truths),
+            curve,
+        });
+    }
+    let scored: Vec<&ClassResult> = classes.iter().filter(|c| c.positives > 0).collect();
+    let mean = |f: fn(&ClassResult) -> f64| {
+        if scored.is_empty() {
+            0.0
+        } else {
+            scored.iter().map(|c| f(c)).sum::<f64>() / scored.len() as f64
+        }
+    };
+    Report {
+        images: dataset.samples.len(),
+        map_voc07: mean(|c| c.ap_voc07),
+        map_voc_all: mean(|c| c.ap_voc_all),
+        map_coco: mean(|c| c.ap_coco),
+        map50_coco: mean(|c| c.ap50_coco),
+        classes,
+    }
+}
