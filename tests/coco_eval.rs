@@ -1,5 +1,7 @@
 //! `assd eval`'s COCO-style AP against pycocotools: the same detections (SSD-MobileNet on
-//! coco128, stored with pycocotools' own AP and AP50 of them) must score the same.
+//! coco128, stored with pycocotools' own AP and AP50 of them) must score the same, and so must
+//! AP75 and the small / medium / large APs (tests/fixtures/coco128_pycocotools.json, written by
+//! scripts/fixtures/coco128_pycocotools.py).
 
 mod common;
 
@@ -49,4 +51,28 @@ fn coco_ap_matches_pycocotools_on_coco128() {
     );
     assert!((report.map_coco - want_ap).abs() < 1e-9);
     assert!((report.map50_coco - want_ap50).abs() < 1e-9);
+
+    let reference: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(path.with_file_name("coco128_pycocotools.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        reference["ap"].as_f64(),
+        Some(want_ap),
+        "one set of detections"
+    );
+    for (name, got) in [
+        ("ap75", Some(report.map75_coco)),
+        ("ap_small", report.map_small),
+        ("ap_medium", report.map_medium),
+        ("ap_large", report.map_large),
+    ] {
+        let want = reference[name].as_f64().unwrap();
+        let got = got.unwrap_or_else(|| panic!("{name}: no class has objects of that size"));
+        eprintln!("{name} {got} vs pycocotools {want}");
+        assert!(
+            (got - want).abs() < 1e-9,
+            "{name}: {got} vs pycocotools {want}"
+        );
+    }
 }

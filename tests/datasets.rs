@@ -364,6 +364,7 @@ fn annotations_written_as_voc_read_back_the_same() {
             class: 1,
             bbox: [1.5, 2.0, 30.25, 39.0],
             difficult: true,
+            area: None,
         }],
     };
     let names = vec!["cell".to_string(), "R&D <cell>".to_string()];

@@ -40,6 +40,9 @@ struct Annotation {
     bbox: [f32; 4],
     #[serde(default)]
     iscrowd: u8,
+    /// The segmentation's area (absent in some exports: the box's is used).
+    #[serde(default)]
+    area: Option<f32>,
 }
 
 #[derive(Deserialize)]
@@ -139,6 +142,7 @@ impl DatasetReader for CocoReader {
                 class,
                 bbox: [x, y, x + w, y + h],
                 difficult: a.iscrowd != 0,
+                area: a.area,
             });
         }
         Ok(Dataset {

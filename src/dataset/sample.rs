@@ -12,6 +12,17 @@ pub struct Object {
     pub bbox: [f32; 4],
     /// VOC `difficult` / COCO `iscrowd`: left out of training, ignored by evaluation.
     pub difficult: bool,
+    /// COCO's annotated area (of the segmentation, in pixels²), which its small / medium /
+    /// large buckets use; `None` elsewhere, where the box's area stands in.
+    pub area: Option<f32>,
+}
+
+impl Object {
+    /// The area COCO's size buckets use: the annotated one, else the box's.
+    pub fn bucket_area(&self) -> f32 {
+        let [x1, y1, x2, y2] = self.bbox;
+        self.area.unwrap_or((x2 - x1) * (y2 - y1))
+    }
 }
 
 /// One image and its objects.

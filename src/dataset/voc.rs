@@ -273,6 +273,7 @@ pub fn read_annotation(
                 class,
                 bbox,
                 difficult,
+                area: None,
             }
         })
         .collect();
@@ -334,6 +335,7 @@ impl DatasetReader for VocReader {
                     class,
                     bbox,
                     difficult,
+                    area: None,
                 });
             }
             samples.push(Sample {

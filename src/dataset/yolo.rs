@@ -138,6 +138,7 @@ fn parse_labels(
                 (cy + h / 2.0) * ih,
             ],
             difficult: false,
+            area: None,
         });
     }
     Ok(objects)

@@ -1,6 +1,8 @@
 //! Average precision from ranked detections: matching to ground truth (VOC and COCO rules),
 //! precision/recall curves, and the three AP summaries (VOC07 11-point, VOC all-point,
-//! COCO-style 101-point over IoU 0.50:0.05:0.95).
+//! COCO-style 101-point over IoU 0.50:0.05:0.95, for all objects or one of COCO's sizes).
+
+use std::collections::HashMap;
 
 /// A detection of one class in image `image`, `[x1, y1, x2, y2]` pixels.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -17,6 +19,50 @@ pub struct TruthBox {
     pub image: usize,
     pub bbox: [f32; 4],
     pub difficult: bool,
+    /// The area COCO's size buckets use (the annotated one, else the box's).
+    pub area: f32,
+}
+
+/// A range of object areas in pixels², bounds included (pycocotools' `areaRng`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AreaRange {
+    pub min: f32,
+    pub max: f32,
+}
+
+impl AreaRange {
+    pub const ALL: Self = Self {
+        min: 0.0,
+        max: 1e10,
+    };
+    /// COCO's small objects: area < 32².
+    pub const SMALL: Self = Self {
+        min: 0.0,
+        max: 32.0 * 32.0,
+    };
+    /// COCO's medium objects: 32² ≤ area < 96².
+    pub const MEDIUM: Self = Self {
+        min: 32.0 * 32.0,
+        max: 96.0 * 96.0,
+    };
+    /// COCO's large objects: 96² ≤ area.
+    pub const LARGE: Self = Self {
+        min: 96.0 * 96.0,
+        max: 1e10,
+    };
+
+    pub fn contains(self, area: f32) -> bool {
+        area >= self.min && area <= self.max
+    }
+}
+
+/// COCO's IoU thresholds 0.50, 0.55, …, 0.95.
+pub fn coco_thresholds() -> [f32; 10] {
+    std::array::from_fn(|k| 0.5 + 0.05 * k as f32)
+}
+
+fn area([x1, y1, x2, y2]: [f32; 4]) -> f32 {
+    (x2 - x1) * (y2 - y1)
 }
 
 /// IoU of pixel boxes without the devkit's +1 (continuous coordinates, as the authors).
@@ -62,6 +108,9 @@ pub fn pr_curve(
     threshold: f32,
     rule: MatchRule,
 ) -> PrCurve {
+    if rule == MatchRule::Coco {
+        return coco_curve(detections, truths, threshold, AreaRange::ALL);
+    }
     let positives = truths.iter().filter(|t| !t.difficult).count();
     let mut order: Vec<&ScoredBox> = detections.iter().collect();
     // Stable: equal scores keep their input order.
@@ -70,43 +119,18 @@ pub fn pr_curve(
     let (mut tp, mut fp) = (0usize, 0usize);
     let (mut recall, mut precision) = (Vec::new(), Vec::new());
     for d in order {
-        let candidates = truths
+        // The VOC devkit: the best-overlapping box (matched or not) decides.
+        let hit = truths
             .iter()
             .enumerate()
             .filter(|(_, t)| t.image == d.image)
-            .map(|(i, t)| {
-                // pycocotools: a crowd region's overlap is the share of the detection inside it.
-                let iou = if rule == MatchRule::Coco && t.difficult {
-                    crowd_overlap(d.bbox, t.bbox)
-                } else {
-                    box_iou(d.bbox, t.bbox)
-                };
-                (i, iou)
-            });
-        let hit = match rule {
-            MatchRule::Voc => candidates
-                .fold(None, |best: Option<(usize, f32)>, (i, iou)| match best {
-                    Some((_, b)) if b >= iou => best,
-                    _ => Some((i, iou)),
-                })
-                .filter(|&(_, iou)| iou > threshold)
-                .map(|(i, _)| i),
-            MatchRule::Coco => {
-                let candidates: Vec<(usize, f32)> =
-                    candidates.filter(|&(_, iou)| iou >= threshold).collect();
-                let best = |crowd: bool| {
-                    candidates
-                        .iter()
-                        .filter(|(i, _)| truths[*i].difficult == crowd && (crowd || !matched[*i]))
-                        .fold(None, |best: Option<(usize, f32)>, &(i, iou)| match best {
-                            Some((_, b)) if b >= iou => best,
-                            _ => Some((i, iou)),
-                        })
-                        .map(|(i, _)| i)
-                };
-                best(false).or_else(|| best(true))
-            }
-        };
+            .map(|(i, t)| (i, box_iou(d.bbox, t.bbox)))
+            .fold(None, |best: Option<(usize, f32)>, (i, iou)| match best {
+                Some((_, b)) if b >= iou => best,
+                _ => Some((i, iou)),
+            })
+            .filter(|&(_, iou)| iou > threshold)
+            .map(|(i, _)| i);
         match hit {
             Some(i) if truths[i].difficult => continue,
             Some(i) if !matched[i] => {
@@ -114,6 +138,88 @@ pub fn pr_curve(
                 tp += 1;
             }
             _ => fp += 1,
+        }
+        recall.push(if positives > 0 {
+            tp as f64 / positives as f64
+        } else {
+            0.0
+        });
+        precision.push(tp as f64 / (tp + fp) as f64);
+    }
+    PrCurve {
+        recall,
+        precision,
+        positives,
+    }
+}
+
+/// pycocotools' matching (`evaluateImg`) and ranking (`accumulate`) of one class at
+/// `threshold`, counting only objects in `range`: crowd boxes and objects outside the range
+/// are ignored, a detection matched to one is neither a hit nor a false positive, and so is an
+/// unmatched detection whose own box lies outside the range. Each detection takes the
+/// best-overlapping box not yet matched (crowd regions absorb any number), preferring counted
+/// boxes to ignored ones; on equal overlap the later box, as pycocotools' loop does.
+pub fn coco_curve(
+    detections: &[ScoredBox],
+    truths: &[TruthBox],
+    threshold: f32,
+    range: AreaRange,
+) -> PrCurve {
+    let ignored: Vec<bool> = (truths.iter())
+        .map(|t| t.difficult || !range.contains(t.area))
+        .collect();
+    let positives = ignored.iter().filter(|i| !**i).count();
+    // Per image, the boxes in pycocotools' order: counted ones first, then the ignored.
+    let mut by_image: HashMap<usize, Vec<usize>> = HashMap::new();
+    for pass in [false, true] {
+        for (i, t) in truths
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| ignored[*i] == pass)
+        {
+            by_image.entry(t.image).or_default().push(i);
+        }
+    }
+    let mut order: Vec<&ScoredBox> = detections.iter().collect();
+    // Stable: equal scores keep their input order (numpy's mergesort).
+    order.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let mut matched = vec![false; truths.len()];
+    let (mut tp, mut fp) = (0usize, 0usize);
+    let (mut recall, mut precision) = (Vec::new(), Vec::new());
+    for d in order {
+        let mut best = threshold.min(1.0 - 1e-10);
+        let mut hit: Option<usize> = None;
+        for &g in by_image.get(&d.image).map_or(&[][..], Vec::as_slice) {
+            let t = &truths[g];
+            if matched[g] && !t.difficult {
+                continue;
+            }
+            // Matched to a counted box: the ignored ones (after it) cannot take it away.
+            if hit.is_some_and(|m| !ignored[m]) && ignored[g] {
+                break;
+            }
+            // A crowd region's overlap is the share of the detection inside it.
+            let iou = if t.difficult {
+                crowd_overlap(d.bbox, t.bbox)
+            } else {
+                box_iou(d.bbox, t.bbox)
+            };
+            if iou < best {
+                continue;
+            }
+            best = iou;
+            hit = Some(g);
+        }
+        match hit {
+            Some(g) => {
+                matched[g] = true;
+                if ignored[g] {
+                    continue;
+                }
+                tp += 1;
+            }
+            None if !range.contains(area(d.bbox)) => continue,
+            None => fp += 1,
         }
         recall.push(if positives > 0 {
             tp as f64 / positives as f64
@@ -184,16 +290,28 @@ pub fn coco_101_ap(curve: &PrCurve) -> f64 {
         / 101.0
 }
 
+/// COCO-style AP of one class for objects in `range`: the mean over `thresholds` of the
+/// 101-point AP (the caller applies the 100-detections-per-image limit); `None` when the class
+/// has no counted object in the range (pycocotools' -1, left out of the mean over classes).
+pub fn coco_ap_in(
+    detections: &[ScoredBox],
+    truths: &[TruthBox],
+    thresholds: &[f32],
+    range: AreaRange,
+) -> Option<f64> {
+    let curves: Vec<PrCurve> = (thresholds.iter())
+        .map(|&t| coco_curve(detections, truths, t, range))
+        .collect();
+    if curves.first().is_none_or(|c| c.positives == 0) {
+        return None;
+    }
+    Some(curves.iter().map(coco_101_ap).sum::<f64>() / curves.len() as f64)
+}
+
 /// COCO-style AP@[.5:.95] of one class: the mean of the 101-point AP at IoU 0.50, 0.55, …,
 /// 0.95 (all object sizes; the caller applies the 100-detections-per-image limit).
 pub fn coco_ap(detections: &[ScoredBox], truths: &[TruthBox]) -> f64 {
-    (0..10)
-        .map(|k| {
-            let threshold = 0.5 + 0.05 * k as f32;
-            coco_101_ap(&pr_curve(detections, truths, threshold, MatchRule::Coco))
-        })
-        .sum::<f64>()
-        / 10.0
+    coco_ap_in(detections, truths, &coco_thresholds(), AreaRange::ALL).unwrap_or(0.0)
 }
 
 /// COCO-style AP at IoU 0.5 alone (101-point, COCO matching): pycocotools' AP50.
@@ -218,6 +336,7 @@ mod tests {
             image,
             bbox: [x, 0.0, x + 10.0, 10.0],
             difficult,
+            area: 100.0,
         }
     }
 
@@ -279,6 +398,7 @@ mod tests {
             image: 0,
             bbox: [0.0, 0.0, 100.0, 100.0],
             difficult: true,
+            area: 10_000.0,
         };
         let truths = vec![truth(0, 200.0, false), crowd];
         let dets = vec![det(0, 0.9, 200.0), det(0, 0.8, 20.0)];
@@ -321,5 +441,77 @@ mod tests {
         let coco = pr_curve(&dets, &truths, 0.5, MatchRule::Coco);
         assert_eq!(voc.precision, vec![1.0, 0.5]);
         assert_eq!(coco.precision, vec![1.0, 1.0]);
+    }
+
+    #[test]
+    fn size_buckets_ignore_other_objects_and_detections_as_pycocotools_does() {
+        let sized = |x: f32, side: f32| TruthBox {
+            image: 0,
+            bbox: [x, 0.0, x + side, side],
+            difficult: false,
+            area: side * side,
+        };
+        let det = |score: f32, x: f32, side: f32| ScoredBox {
+            image: 0,
+            score,
+            bbox: [x, 0.0, x + side, side],
+        };
+        // A small object (10×10) and a large one (100×100), each found; a small false
+        // positive and a large one.
+        let truths = vec![sized(0.0, 10.0), sized(200.0, 100.0)];
+        let dets = vec![
+            det(0.9, 200.0, 100.0),
+            det(0.8, 500.0, 10.0),
+            det(0.7, 0.0, 10.0),
+            det(0.6, 700.0, 100.0),
+        ];
+        // Small: the large hit and the large false positive are ignored (matched to an
+        // ignored object / outside the range): FP then TP → precision 1/2 at recall 1.
+        let small = coco_curve(&dets, &truths, 0.5, AreaRange::SMALL);
+        assert_eq!(small.positives, 1);
+        assert_eq!(small.recall, vec![0.0, 1.0]);
+        assert_eq!(small.precision, vec![0.0, 0.5]);
+        // Large: TP, then the large FP; the small ones are ignored.
+        let large = coco_curve(&dets, &truths, 0.5, AreaRange::LARGE);
+        assert_eq!(
+            (large.recall, large.precision),
+            (vec![1.0, 1.0], vec![1.0, 0.5])
+        );
+        // All sizes: TP, FP, TP, FP.
+        let all = coco_curve(&dets, &truths, 0.5, AreaRange::ALL);
+        assert_eq!(all.precision, vec![1.0, 0.5, 2.0 / 3.0, 0.5]);
+        // 101-point APs: the envelope is 1/2 everywhere for small; 1 for large.
+        let t = [0.5];
+        assert!((coco_ap_in(&dets, &truths, &t, AreaRange::SMALL).unwrap() - 0.5).abs() < 1e-12);
+        assert_eq!(coco_ap_in(&dets, &truths, &t, AreaRange::LARGE), Some(1.0));
+        // No medium object: no AP (left out of the mean, pycocotools' -1).
+        assert_eq!(coco_ap_in(&dets, &truths, &t, AreaRange::MEDIUM), None);
+        // Bounds are inclusive: a 32×32 object is small and medium.
+        assert!(AreaRange::SMALL.contains(1024.0) && AreaRange::MEDIUM.contains(1024.0));
+    }
+
+    #[test]
+    fn a_match_to_a_counted_object_is_not_taken_by_a_better_ignored_one() {
+        // A crowd region overlapping the detection fully, and a real object at IoU 0.6:
+        // pycocotools keeps the real one (counted boxes come first and stop the search).
+        let real = TruthBox {
+            image: 0,
+            bbox: [0.0, 0.0, 10.0, 10.0],
+            difficult: false,
+            area: 100.0,
+        };
+        let crowd = TruthBox {
+            image: 0,
+            bbox: [0.0, 0.0, 100.0, 100.0],
+            difficult: true,
+            area: 10_000.0,
+        };
+        let d = ScoredBox {
+            image: 0,
+            score: 0.9,
+            bbox: [0.0, 0.0, 10.0, 6.0],
+        };
+        let c = coco_curve(&[d], &[crowd, real], 0.5, AreaRange::ALL);
+        assert_eq!((c.recall, c.precision), (vec![1.0], vec![1.0]));
     }
 }

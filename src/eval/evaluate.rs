@@ -1,7 +1,7 @@
 //! Scoring predictions against a dataset's ground truth under every AP summary.
 
 use super::ap;
-use super::ap::{MatchRule, ScoredBox, TruthBox, pr_curve};
+use super::ap::{AreaRange, MatchRule, ScoredBox, TruthBox, pr_curve};
 use super::predict::ImagePredictions;
 use super::report::{ClassResult, Report};
 use crate::dataset::Dataset;
@@ -22,6 +22,7 @@ pub fn evaluate(dataset: &Dataset, predictions: &[ImagePredictions]) -> Report {
                         image: i,
                         bbox: o.bbox,
                         difficult: o.difficult,
+                        area: o.bucket_area(),
                     })
             })
             .collect();
@@ -57,6 +58,8 @@ pub fn evaluate(dataset: &Dataset, predictions: &[ImagePredictions]) -> Report {
             })
             .collect();
         let curve = pr_curve(&detections, &truths, 0.5, MatchRule::Voc);
+        let sized =
+            |range| ap::coco_ap_in(&coco_detections, &truths, &ap::coco_thresholds(), range);
         classes.push(ClassResult {
             class: name.clone(),
             positives: curve.positives,
@@ -65,6 +68,11 @@ pub fn evaluate(dataset: &Dataset, predictions: &[ImagePredictions]) -> Report {
             ap_voc_all: ap::all_point_ap(&curve),
             ap_coco: ap::coco_ap(&coco_detections, &truths),
             ap50_coco: ap::coco_ap50(&coco_detections, &truths),
+            ap75_coco: ap::coco_ap_in(&coco_detections, &truths, &[0.75], AreaRange::ALL)
+                .unwrap_or(0.0),
+            ap_small: sized(AreaRange::SMALL),
+            ap_medium: sized(AreaRange::MEDIUM),
+            ap_large: sized(AreaRange::LARGE),
             curve,
         });
     }
@@ -82,6 +90,16 @@ pub fn evaluate(dataset: &Dataset, predictions: &[ImagePredictions]) -> Report {
         map_voc_all: mean(|c| c.ap_voc_all),
         map_coco: mean(|c| c.ap_coco),
         map50_coco: mean(|c| c.ap50_coco),
+        map75_coco: mean(|c| c.ap75_coco),
+        map_small: mean_of_some(&classes, |c| c.ap_small),
+        map_medium: mean_of_some(&classes, |c| c.ap_medium),
+        map_large: mean_of_some(&classes, |c| c.ap_large),
         classes,
     }
+}
+
+/// The mean of the classes' figures that exist (`None` when none does).
+fn mean_of_some(classes: &[ClassResult], f: fn(&ClassResult) -> Option<f64>) -> Option<f64> {
+    let values: Vec<f64> = classes.iter().filter_map(f).collect();
+    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
 }

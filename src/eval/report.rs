@@ -19,6 +19,13 @@ pub struct ClassResult {
     pub ap_coco: f64,
     /// The same at IoU 0.5 only (COCO's AP50).
     pub ap50_coco: f64,
+    /// The same at IoU 0.75 only (COCO's AP75).
+    pub ap75_coco: f64,
+    /// AP@[.5:.95] of the small (area < 32²), medium (< 96²) and large objects alone, as
+    /// pycocotools scores them; `None` without ground truth of that size.
+    pub ap_small: Option<f64>,
+    pub ap_medium: Option<f64>,
+    pub ap_large: Option<f64>,
     #[serde(skip)]
     pub curve: PrCurve,
 }
@@ -33,6 +40,11 @@ pub struct Report {
     pub map_voc_all: f64,
     pub map_coco: f64,
     pub map50_coco: f64,
+    pub map75_coco: f64,
+    /// Means over the classes with ground truth of that size (`None`: no class has any).
+    pub map_small: Option<f64>,
+    pub map_medium: Option<f64>,
+    pub map_large: Option<f64>,
 }
 
 impl Report {
@@ -58,10 +70,20 @@ impl Report {
             "{:<16} {:>6} {:>8} {:>10.4} {:>10.4} {:>10.4} {:>10.4}\n",
             "mean", "", "", self.map_voc07, self.map_voc_all, self.map_coco, self.map50_coco
         );
+        let size = |ap: Option<f64>| ap.map_or("-".to_string(), |ap| format!("{ap:.4}"));
+        out += &format!(
+            "COCO: AP75 {:.4} · AP small {} · medium {} · large {}\n",
+            self.map75_coco,
+            size(self.map_small),
+            size(self.map_medium),
+            size(self.map_large)
+        );
         out += &format!(
             "({} images. AP VOC07: 11-point at IoU > 0.5; AP VOC all: all-point at IoU > 0.5; \
              AP .5:.95: COCO-style 101-point averaged over IoU 0.50:0.05:0.95, ≤ 100 detections \
-             per image; AP50 COCO: the same at IoU 0.5. IoU without the devkit's +1.)\n",
+             per image; AP50 COCO: the same at IoU 0.5; AP75 at 0.75; small / medium / large: AP .5:.95 \
+             of objects of area < 32², < 96², ≥ 96² pixels² (COCO's annotated area). IoU without \
+             the devkit's +1.)\n",
             self.images
         );
         out

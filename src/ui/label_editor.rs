@@ -186,6 +186,7 @@ impl LabelEditor {
             class,
             bbox: detection.bbox,
             difficult: false,
+            area: None,
         });
         labels.dirty = true;
     }

@@ -130,6 +130,7 @@ pub fn edit_labels(
                     class: current_class,
                     bbox,
                     difficult: false,
+                    area: None,
                 });
                 labels.dirty = true;
                 select = Some(labels.objects.len() - 1);
