@@ -68,10 +68,33 @@ pub fn attention_at(inference: &Inference, pixel: [f32; 2]) -> Vec<ScaleAttentio
         .collect()
 }
 
-struct Raw {
+/// A tensor's bytes as safetensors writes them.
+pub(crate) struct Raw {
     dtype: Dtype,
     shape: Vec<usize>,
     bytes: Vec<u8>,
+}
+
+impl Raw {
+    /// `values` as little-endian f32 of `shape`.
+    pub(crate) fn f32s(shape: Vec<usize>, values: &[f32]) -> Self {
+        Self {
+            dtype: Dtype::F32,
+            shape,
+            bytes: values.iter().flat_map(|x| x.to_le_bytes()).collect(),
+        }
+    }
+}
+
+/// Writes named tensors and `metadata` to `path` as safetensors, atomically.
+pub(crate) fn write_safetensors(
+    path: &Path,
+    tensors: &[(String, Raw)],
+    metadata: HashMap<String, String>,
+) -> Result<(), std::io::Error> {
+    let views: Vec<(String, &Raw)> = tensors.iter().map(|(n, r)| (n.clone(), r)).collect();
+    let bytes = safetensors::serialize(views, Some(metadata)).map_err(std::io::Error::other)?;
+    write_atomic(path, &bytes)
 }
 
 impl View for &Raw {
@@ -89,6 +112,18 @@ impl View for &Raw {
     }
 }
 
+/// Writes whole maps, `(name, n, values)` each an f32 `[n, n]` tensor, atomically.
+pub fn write_maps(
+    path: &Path,
+    maps: &[(String, usize, Vec<f32>)],
+    metadata: HashMap<String, String>,
+) -> Result<(), std::io::Error> {
+    let tensors: Vec<(String, Raw)> = (maps.iter())
+        .map(|(name, n, values)| (name.clone(), Raw::f32s(vec![*n, *n], values)))
+        .collect();
+    write_safetensors(path, &tensors, metadata)
+}
+
 /// Writes `scale<k>/row`, `scale<k>/received` (f32, `[H_k·W_k]`), `scale<k>/shape` and
 /// `scale<k>/cell` (i64, `[2]`), atomically.
 pub fn write_attention_safetensors(
@@ -96,11 +131,7 @@ pub fn write_attention_safetensors(
     scales: &[ScaleAttention],
     metadata: HashMap<String, String>,
 ) -> Result<(), std::io::Error> {
-    let f32s = |v: &[f32]| Raw {
-        dtype: Dtype::F32,
-        shape: vec![v.len()],
-        bytes: v.iter().flat_map(|x| x.to_le_bytes()).collect(),
-    };
+    let f32s = |v: &[f32]| Raw::f32s(vec![v.len()], v);
     let i64s = |v: [usize; 2]| Raw {
         dtype: Dtype::I64,
         shape: vec![2],
@@ -114,7 +145,5 @@ pub fn write_attention_safetensors(
         tensors.push((format!("scale{k}/shape"), i64s(s.shape)));
         tensors.push((format!("scale{k}/cell"), i64s(s.cell)));
     }
-    let views: Vec<(String, &Raw)> = tensors.iter().map(|(n, r)| (n.clone(), r)).collect();
-    let bytes = safetensors::serialize(views, Some(metadata)).map_err(std::io::Error::other)?;
-    write_atomic(path, &bytes)
+    write_safetensors(path, &tensors, metadata)
 }

@@ -1,6 +1,7 @@
 //! ASSD (Attentive Single Shot MultiBox Detector) in Burn: the network, the authors'
 //! checkpoint format, pre/post-processing, and the attention maps as first-class outputs.
 
+pub mod analysis;
 pub mod attention_query;
 pub mod backend;
 pub mod camera;

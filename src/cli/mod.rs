@@ -1,8 +1,10 @@
 //! Command-line interface.
 
+mod analyze;
 mod attention;
 mod bench;
 mod convert;
+mod data_args;
 mod detect;
 mod eval;
 mod info;
@@ -44,6 +46,9 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Average precision on an annotated dataset (VOC07 11-point, VOC all-point, COCO-style).
     Eval(eval::EvalArgs),
+    /// Where each scale's attention goes over a dataset, per object, class and size, and
+    /// which scale fires for which objects (analysis.json, CSV tables).
+    Analyze(analyze::AnalyzeArgs),
     /// Train or fine-tune on a VOC, COCO or YOLO dataset.
     Train(train::TrainArgs),
 }
@@ -85,6 +90,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Info(args) => info::run(args),
         Command::Convert(args) => convert::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Analyze(args) => analyze::run(args),
         Command::Train(args) => train::run(args),
         Command::Bench(args) => bench::run(args),
     }

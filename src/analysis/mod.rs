@@ -1,0 +1,17 @@
+//! Attention over a dataset: how much each object's own cells attend to the object, at every
+//! scale, how spread each scale's attention is, and which scale fires for which objects
+//! (`assd analyze`; the definitions are in the README).
+
+mod fired;
+mod grid;
+mod object_attention;
+mod size;
+mod spread;
+mod summary;
+
+pub use fired::fired_scale;
+pub use grid::{Grid, object_cells};
+pub use object_attention::{ObjectAttention, object_attention};
+pub use size::SizeBucket;
+pub use spread::{Spread, distance, entropy};
+pub use summary::{ObjectRecord, ScaleSummary, Summary};

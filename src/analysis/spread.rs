@@ -1,0 +1,105 @@
+//! How spread one query's attention is: its normalised entropy and the mean distance it
+//! looks across.
+
+use super::grid::Grid;
+
+/// −Σ_k A[q,k]·ln A[q,k] / ln N of one row: 1 for uniform, 0 for a single key; `None` for
+/// N = 1, where it is undefined.
+pub fn entropy(row: &[f32]) -> Option<f64> {
+    if row.len() < 2 {
+        return None;
+    }
+    let h: f64 = row
+        .iter()
+        .filter(|&&a| a > 0.0)
+        .map(|&a| -(a as f64) * (a as f64).ln())
+        .sum();
+    Some(h / (row.len() as f64).ln())
+}
+
+/// Σ_k A[q,k]·‖centre_q − centre_k‖ of query `q`'s row, centres in image fractions.
+pub fn distance(row: &[f32], q: usize, grid: Grid) -> f64 {
+    let [qx, qy] = grid.centre(q);
+    row.iter()
+        .enumerate()
+        .map(|(k, &a)| {
+            let [kx, ky] = grid.centre(k);
+            a as f64 * ((kx - qx).powi(2) + (ky - qy).powi(2)).sqrt()
+        })
+        .sum()
+}
+
+/// Sums of entropy and distance over queries, for a scale's means.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Spread {
+    pub queries: u64,
+    pub entropy_sum: f64,
+    /// Queries with a defined entropy (all of them unless N = 1).
+    pub entropy_queries: u64,
+    pub distance_sum: f64,
+}
+
+impl Spread {
+    /// Adds every query of `map` (row-major N×N over `grid`).
+    pub fn add_map(&mut self, map: &[f32], grid: Grid) {
+        let n = grid.n();
+        for (q, row) in map.chunks_exact(n).enumerate() {
+            self.queries += 1;
+            if let Some(e) = entropy(row) {
+                self.entropy_sum += e;
+                self.entropy_queries += 1;
+            }
+            self.distance_sum += distance(row, q, grid);
+        }
+    }
+
+    pub fn mean_entropy(&self) -> Option<f64> {
+        (self.entropy_queries > 0).then(|| self.entropy_sum / self.entropy_queries as f64)
+    }
+
+    pub fn mean_distance(&self) -> Option<f64> {
+        (self.queries > 0).then(|| self.distance_sum / self.queries as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uniform_rows_have_entropy_one_and_one_hot_rows_zero() {
+        assert!((entropy(&[0.25; 4]).unwrap() - 1.0).abs() < 1e-12);
+        assert_eq!(entropy(&[0.0, 1.0, 0.0]), Some(0.0));
+        // Half on two of four keys: ln 2 / ln 4.
+        assert!((entropy(&[0.5, 0.5, 0.0, 0.0]).unwrap() - 0.5).abs() < 1e-12);
+        assert_eq!(entropy(&[1.0]), None, "undefined for N = 1");
+    }
+
+    #[test]
+    fn a_one_hot_row_looks_exactly_as_far_as_its_key() {
+        // 2×4 map: cell 0 at (1/8, 1/4), cell 7 at (7/8, 3/4).
+        let grid = Grid { h: 2, w: 4 };
+        let mut row = [0.0; 8];
+        row[7] = 1.0;
+        let want = (0.75f64.powi(2) + 0.5f64.powi(2)).sqrt();
+        assert!((distance(&row, 0, grid) - want).abs() < 1e-12);
+        // Looking at itself: distance 0.
+        let mut own = [0.0; 8];
+        own[3] = 1.0;
+        assert_eq!(distance(&own, 3, grid), 0.0);
+        let mut spread = Spread::default();
+        let mut map = vec![0.0; 64];
+        for q in 0..8 {
+            map[q * 8 + q] = 1.0;
+        }
+        spread.add_map(&map, grid);
+        assert_eq!(spread.queries, 8);
+        assert_eq!(
+            (spread.mean_entropy(), spread.mean_distance()),
+            (Some(0.0), Some(0.0))
+        );
+        let mut one = Spread::default();
+        one.add_map(&[1.0], Grid { h: 1, w: 1 });
+        assert_eq!((one.mean_entropy(), one.mean_distance()), (None, Some(0.0)));
+    }
+}

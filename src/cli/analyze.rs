@@ -1,0 +1,246 @@
+//! `assd analyze`: where each scale's attention goes over a whole dataset, per object, class
+//! and size, and which scale fires for which objects (definitions in the README).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use assd::analysis::{
+    Grid, ObjectRecord, SizeBucket, Spread, Summary, fired_scale, object_attention, object_cells,
+};
+use assd::dataset::{Dataset, Sample};
+use assd::detect::DetectConfig;
+use assd::fsutil::write_atomic;
+use assd::image_files::images_in;
+use assd::inference::tensor_to_vec;
+use assd::preprocess::load_image;
+use clap::Args;
+
+use super::data_args::{DataArgs, image_bar, shared_classes};
+use super::model_args::ModelArgs;
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Datasets as for `eval`; a folder of images without annotations analyses the detections
+    /// (score ≥ --conf) instead of ground-truth boxes.
+    #[command(flatten)]
+    data: DataArgs,
+    /// Where analysis.json, the CSV tables and (with --dump-maps) maps/ go.
+    #[arg(long)]
+    out: PathBuf,
+    /// Detections count from this score: which scale fired for an object, and the objects of
+    /// an unannotated folder.
+    #[arg(long, default_value_t = 0.3)]
+    conf: f32,
+    /// Also write every image's full maps as maps/<image stem>.safetensors (`scale_<s>`,
+    /// `[N, N]` f32; metadata image, width, height).
+    #[arg(long)]
+    dump_maps: bool,
+}
+
+/// One object to analyse: its box, class name and the model label it is detected as.
+struct Target {
+    bbox: [f32; 4],
+    class: String,
+    label: usize,
+}
+
+pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
+    let (detector, selected) = args.model.load()?;
+    eprintln!("device: {}", selected.description);
+    let (dataset, labels, source) = match args.data.load() {
+        Ok(dataset) => {
+            let (dataset, labels) = shared_classes(dataset, &detector.head.class_names)?;
+            (dataset, labels, "gt")
+        }
+        Err(e) => match unannotated(&args.data.data) {
+            Some(dataset) => {
+                eprintln!(
+                    "note: no annotations found ({e:#}); analysing the detections with score ≥ {} \
+                     instead",
+                    args.conf
+                );
+                (args.data.limited(dataset)?, Vec::new(), "detection")
+            }
+            None => return Err(e),
+        },
+    };
+    if dataset.samples.is_empty() {
+        anyhow::bail!("no images to analyse");
+    }
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    let maps_dir = args.out.join("maps");
+    if args.dump_maps {
+        std::fs::create_dir_all(&maps_dir)
+            .with_context(|| format!("creating {}", maps_dir.display()))?;
+    }
+    let config = DetectConfig {
+        conf_thresh: args.conf,
+        ..detector.config().detect
+    };
+    let mut grids: Vec<Grid> = Vec::new();
+    let mut spreads: Vec<Spread> = Vec::new();
+    let mut objects: Vec<ObjectRecord> = Vec::new();
+    let (mut analysed, mut unreadable) = (0usize, Vec::new());
+    let mut attention_scales = None;
+    let bar = image_bar(dataset.samples.len());
+    for sample in &dataset.samples {
+        bar.inc(1);
+        let image = match load_image(&sample.image) {
+            Ok(image) => image,
+            Err(e) => {
+                unreadable.push(format!("{}: {e}", sample.image.display()));
+                continue;
+            }
+        };
+        let size = [image.width(), image.height()];
+        let inference = detector.infer(&image);
+        let detections = detector.detections(&inference, &config);
+        let targets: Vec<Target> = if source == "gt" {
+            (sample.objects.iter().filter(|o| !o.difficult))
+                .map(|o| Target {
+                    bbox: o.bbox,
+                    class: dataset.classes[o.class].clone(),
+                    label: labels[o.class],
+                })
+                .collect()
+        } else {
+            (detections.iter())
+                .map(|d| Target {
+                    bbox: d.bbox,
+                    class: d.label.clone(),
+                    label: d.class_id,
+                })
+                .collect()
+        };
+        if grids.is_empty() {
+            grids = (inference.raw.feature_sizes.iter())
+                .map(|&[h, w]| Grid { h, w })
+                .collect();
+            spreads = vec![Spread::default(); inference.attention.len()];
+        }
+        attention_scales.get_or_insert(inference.attention.len());
+        let first = objects.len();
+        for t in &targets {
+            objects.push(ObjectRecord {
+                image: sample.image.display().to_string(),
+                class: t.class.clone(),
+                bbox: t.bbox,
+                size: SizeBucket::of(t.bbox),
+                source,
+                fired_scale: fired_scale(t.bbox, t.label, &detections, args.conf),
+                per_scale: Vec::new(),
+            });
+        }
+        let mut dumped = Vec::new();
+        // One scale's N×N map on the host at a time (unless they are all being written).
+        for (s, beta) in inference.attention.iter().enumerate() {
+            let [h, w] = inference.raw.feature_sizes[s];
+            let grid = Grid { h, w };
+            let map = tensor_to_vec(beta.clone());
+            spreads[s].add_map(&map, grid);
+            for (o, t) in objects[first..].iter_mut().zip(&targets) {
+                let cells = object_cells(grid, t.bbox, size);
+                o.per_scale.push(object_attention(&map, grid.n(), &cells));
+            }
+            if args.dump_maps {
+                dumped.push((format!("scale_{s}"), grid.n(), map));
+            }
+        }
+        if args.dump_maps {
+            dump_maps(&maps_dir, &sample.image, size, &dumped)?;
+        }
+        analysed += 1;
+    }
+    bar.finish_and_clear();
+    if !unreadable.is_empty() {
+        eprintln!("note: {} unreadable images skipped:", unreadable.len());
+        for u in &unreadable {
+            eprintln!("  {u}");
+        }
+    }
+    if attention_scales == Some(0) {
+        eprintln!(
+            "note: {} has no attention units: only which scale fires is reported",
+            detector.config().name
+        );
+    }
+    let data = args
+        .data
+        .data
+        .iter()
+        .map(|d| d.display().to_string())
+        .collect();
+    let model = format!(
+        "{} ({})",
+        detector.config().name,
+        args.model.weights_path()?.display()
+    );
+    let summary = Summary::new(model, data, analysed, &grids, &spreads, objects);
+    print!("{}", summary.table());
+    let files = [
+        ("analysis.json", serde_json::to_string_pretty(&summary)?),
+        ("scales.csv", summary.scales_csv()),
+        (
+            "by_class.csv",
+            Summary::groups_csv("class", &summary.by_class),
+        ),
+        ("by_size.csv", Summary::groups_csv("size", &summary.by_size)),
+        ("objects.csv", summary.objects_csv()),
+    ];
+    for (name, text) in files {
+        let path = args.out.join(name);
+        write_atomic(&path, text.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    eprintln!(
+        "{} objects in {analysed} images: {}",
+        summary.objects.len(),
+        args.out.join("analysis.json").display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A single folder of images with no annotations, as a dataset without objects.
+fn unannotated(data: &[PathBuf]) -> Option<Dataset> {
+    let [folder] = data else {
+        return None;
+    };
+    let files = images_in(folder).ok().filter(|f| !f.is_empty())?;
+    Some(Dataset {
+        classes: Vec::new(),
+        samples: (files.into_iter())
+            .map(|image| Sample {
+                image,
+                width: 0,
+                height: 0,
+                objects: Vec::new(),
+            })
+            .collect(),
+        skipped: Vec::new(),
+    })
+}
+
+/// Writes an image's maps as `maps/<stem>.safetensors`.
+fn dump_maps(
+    dir: &Path,
+    image: &Path,
+    [width, height]: [u32; 2],
+    maps: &[(String, usize, Vec<f32>)],
+) -> Result<()> {
+    let stem = image
+        .file_stem()
+        .map_or_else(|| "image".into(), |s| s.to_string_lossy().into_owned());
+    let path = dir.join(format!("{stem}.safetensors"));
+    let metadata = HashMap::from([
+        ("image".to_string(), image.display().to_string()),
+        ("width".to_string(), width.to_string()),
+        ("height".to_string(), height.to_string()),
+    ]);
+    assd::attention_query::write_maps(&path, maps, metadata)
+        .with_context(|| format!("writing {}", path.display()))
+}
