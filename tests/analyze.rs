@@ -183,15 +183,18 @@ fn a_folder_without_annotations_is_analysed_through_its_detections() {
     let out = scratch("assets");
     let assets_arg = assets.display().to_string();
     let dir = out.display().to_string();
-    let stderr = run(&[
+    // The built-in model against itself as the baseline: every difference is zero.
+    let builtin = assd::weights::DEFAULT_WEIGHTS;
+    let args = [
         "analyze",
         "--data",
         &assets_arg,
         "--out",
         &dir,
-        "--device",
-        "cpu",
-    ]);
+        "--baseline",
+        builtin,
+    ];
+    let stderr = run(&[&args[..], &["--device", "cpu"]].concat());
     assert!(stderr.contains("analysing the detections"), "{stderr}");
     let json: Value =
         serde_json::from_slice(&std::fs::read(out.join("analysis.json")).unwrap()).unwrap();
@@ -206,5 +209,20 @@ fn a_folder_without_annotations_is_analysed_through_its_detections() {
         assert!(o["fired_scale"].as_u64().is_some(), "{o}");
     }
     assert!(!json["by_class"].as_object().unwrap().is_empty());
+    let baseline: Value =
+        serde_json::from_slice(&std::fs::read(out.join("baseline/analysis.json")).unwrap())
+            .unwrap();
+    assert_eq!(baseline["objects"], json["objects"]);
+    let difference = std::fs::read_to_string(out.join("difference.csv")).unwrap();
+    let rows: Vec<&str> = difference.lines().skip(1).collect();
+    assert_eq!(rows.len(), 6);
+    for (s, row) in rows.iter().enumerate() {
+        let want = if s == 5 {
+            format!("{s},0,0,,0,0")
+        } else {
+            format!("{s},0,0,0,0,0")
+        };
+        assert_eq!(*row, want, "scale {s}: {difference}");
+    }
     let _ = std::fs::remove_dir_all(&out);
 }

@@ -2,6 +2,7 @@
 //! scale, how spread each scale's attention is, and which scale fires for which objects
 //! (`assd analyze`; the definitions are in the README).
 
+mod difference;
 mod fired;
 mod grid;
 mod object_attention;
@@ -9,6 +10,7 @@ mod size;
 mod spread;
 mod summary;
 
+pub use difference::{Difference, ScaleDifference};
 pub use fired::fired_scale;
 pub use grid::{Grid, object_cells};
 pub use object_attention::{ObjectAttention, object_attention};

@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use assd::Detector;
 use assd::analysis::{
-    Grid, ObjectRecord, SizeBucket, Spread, Summary, fired_scale, object_attention, object_cells,
+    Difference, Grid, ObjectRecord, SizeBucket, Spread, Summary, fired_scale, object_attention,
+    object_cells,
 };
 use assd::dataset::{Dataset, Sample};
 use assd::detect::DetectConfig;
@@ -35,6 +37,10 @@ pub struct AnalyzeArgs {
     /// an unannotated folder.
     #[arg(long, default_value_t = 0.3)]
     conf: f32,
+    /// A second checkpoint analysed on the same images: its figures go to DIR/baseline/, and
+    /// the per-scale differences (this model minus the baseline) to DIR/difference.csv.
+    #[arg(long)]
+    baseline: Option<PathBuf>,
     /// Also write every image's full maps as maps/<image stem>.safetensors (`scale_<s>`,
     /// `[N, N]` f32; metadata image, width, height).
     #[arg(long)]
@@ -51,6 +57,40 @@ struct Target {
 pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
     let (detector, selected) = args.model.load()?;
     eprintln!("device: {}", selected.description);
+    let weights = args.model.weights_path()?;
+    let summary = analyse(&detector, &weights, &args, &args.out, args.dump_maps)?;
+    print!("{}", summary.table());
+    write_summary(&summary, &args.out)?;
+    eprintln!(
+        "{} objects in {} images: {}",
+        summary.objects.len(),
+        summary.images,
+        args.out.join("analysis.json").display()
+    );
+    if let Some(baseline) = &args.baseline {
+        let other = args.model.load_other(baseline, &selected)?;
+        let dir = args.out.join("baseline");
+        let base = analyse(&other, baseline, &args, &dir, false)?;
+        write_summary(&base, &dir)?;
+        let difference = Difference::between(&summary, &base);
+        println!("baseline {}:\n{}", base.model, base.table());
+        println!("this model − baseline:\n{}", difference.table());
+        let path = args.out.join("difference.csv");
+        write_atomic(&path, difference.csv().as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `detector` (from `weights`) over the dataset `args` names; `dump_maps`: also write
+/// every image's maps under `out/maps/`.
+fn analyse(
+    detector: &Detector,
+    weights: &Path,
+    args: &AnalyzeArgs,
+    out: &Path,
+    dump_maps: bool,
+) -> Result<Summary> {
     let (dataset, labels, source) = match args.data.load() {
         Ok(dataset) => {
             let (dataset, labels) = shared_classes(dataset, &detector.head.class_names)?;
@@ -71,10 +111,9 @@ pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
     if dataset.samples.is_empty() {
         anyhow::bail!("no images to analyse");
     }
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("creating {}", args.out.display()))?;
-    let maps_dir = args.out.join("maps");
-    if args.dump_maps {
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let maps_dir = out.join("maps");
+    if dump_maps {
         std::fs::create_dir_all(&maps_dir)
             .with_context(|| format!("creating {}", maps_dir.display()))?;
     }
@@ -147,12 +186,12 @@ pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
                 let cells = object_cells(grid, t.bbox, size);
                 o.per_scale.push(object_attention(&map, grid.n(), &cells));
             }
-            if args.dump_maps {
+            if dump_maps {
                 dumped.push((format!("scale_{s}"), grid.n(), map));
             }
         }
-        if args.dump_maps {
-            dump_maps(&maps_dir, &sample.image, size, &dumped)?;
+        if dump_maps {
+            write_maps(&maps_dir, &sample.image, size, &dumped)?;
         }
         analysed += 1;
     }
@@ -169,21 +208,19 @@ pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
             detector.config().name
         );
     }
-    let data = args
-        .data
-        .data
-        .iter()
+    let data = (args.data.data.iter())
         .map(|d| d.display().to_string())
         .collect();
-    let model = format!(
-        "{} ({})",
-        detector.config().name,
-        args.model.weights_path()?.display()
-    );
-    let summary = Summary::new(model, data, analysed, &grids, &spreads, objects);
-    print!("{}", summary.table());
+    let model = format!("{} ({})", detector.config().name, weights.display());
+    Ok(Summary::new(
+        model, data, analysed, &grids, &spreads, objects,
+    ))
+}
+
+/// `analysis.json` and the CSV tables in `dir`.
+fn write_summary(summary: &Summary, dir: &Path) -> Result<()> {
     let files = [
-        ("analysis.json", serde_json::to_string_pretty(&summary)?),
+        ("analysis.json", serde_json::to_string_pretty(summary)?),
         ("scales.csv", summary.scales_csv()),
         (
             "by_class.csv",
@@ -193,16 +230,11 @@ pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
         ("objects.csv", summary.objects_csv()),
     ];
     for (name, text) in files {
-        let path = args.out.join(name);
+        let path = dir.join(name);
         write_atomic(&path, text.as_bytes())
             .with_context(|| format!("writing {}", path.display()))?;
     }
-    eprintln!(
-        "{} objects in {analysed} images: {}",
-        summary.objects.len(),
-        args.out.join("analysis.json").display()
-    );
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// A single folder of images with no annotations, as a dataset without objects.
@@ -226,7 +258,7 @@ fn unannotated(data: &[PathBuf]) -> Option<Dataset> {
 }
 
 /// Writes an image's maps as `maps/<stem>.safetensors`.
-fn dump_maps(
+fn write_maps(
     dir: &Path,
     image: &Path,
     [width, height]: [u32; 2],

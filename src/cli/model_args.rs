@@ -1,6 +1,6 @@
 //! The options every command that runs the model shares, and how they become a detector.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use assd::backend::{DeviceChoice, SelectedDevice, select_device};
@@ -63,5 +63,17 @@ impl ModelArgs {
             detector.preprocess.color = assd::preprocess::ColorOrder::Rgb;
         }
         Ok((detector, selected))
+    }
+
+    /// Another checkpoint (a baseline) on the device already selected, its configuration
+    /// recognised from the file.
+    pub fn load_other(&self, weights: &Path, selected: &SelectedDevice) -> Result<Detector> {
+        let model = weights::load_model(weights, None, &selected.device)
+            .with_context(|| format!("loading weights {}", weights.display()))?;
+        let mut detector = Detector::new(model, selected.device.clone())?;
+        if self.rgb {
+            detector.preprocess.color = assd::preprocess::ColorOrder::Rgb;
+        }
+        Ok(detector)
     }
 }
