@@ -226,3 +226,66 @@ fn a_folder_without_annotations_is_analysed_through_its_detections() {
     }
     let _ = std::fs::remove_dir_all(&out);
 }
+
+#[test]
+fn a_model_without_attention_still_says_which_scale_fires() {
+    let Some(ssd) = common::shared_model("ssd-mobilenet-v1-coco/detect.tflite") else {
+        return;
+    };
+    let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
+    let out = scratch("ssd");
+    let (assets_arg, ssd_arg) = (assets.display().to_string(), ssd.display().to_string());
+    let dir = out.display().to_string();
+    let args = [
+        "analyze",
+        "--data",
+        &assets_arg,
+        "--out",
+        &dir,
+        "-w",
+        &ssd_arg,
+    ];
+    let stderr = run(&[&args[..], &["--device", "cpu"]].concat());
+    assert!(stderr.contains("has no attention units"), "{stderr}");
+    let json: Value =
+        serde_json::from_slice(&std::fs::read(out.join("analysis.json")).unwrap()).unwrap();
+    let objects = json["objects"].as_array().unwrap();
+    assert!(!objects.is_empty());
+    assert!(
+        objects
+            .iter()
+            .all(|o| o["per_scale"].as_array().unwrap().is_empty())
+    );
+    let scales = json["scales"].as_array().unwrap();
+    assert_eq!(scales.len(), 6);
+    assert!(
+        scales
+            .iter()
+            .all(|s| s["mean_lift"].is_null() && s["mean_entropy"].is_null())
+    );
+    let fired: u64 = (json["by_size"].as_object().unwrap().values())
+        .flat_map(|per_scale| per_scale.as_array().unwrap())
+        .map(|g| g["fired"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        fired as usize,
+        objects.len(),
+        "each detection fires at its own scale"
+    );
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn an_empty_folder_is_a_clear_error() {
+    let empty = scratch("empty");
+    let out = scratch("empty-out");
+    let output = assd()
+        .args(["analyze", "--data", &empty.display().to_string()])
+        .args(["--out", &out.display().to_string(), "--device", "cpu"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("not a dataset"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
