@@ -5,7 +5,7 @@
 
 mod common;
 
-use assd::eval::{ImagePredictions, evaluate};
+use assd::eval::{ImagePredictions, evaluate, tide, tide_images};
 use assd::labels::COCO_LABELMAP;
 
 #[test]
@@ -74,5 +74,29 @@ fn coco_ap_matches_pycocotools_on_coco128() {
             (got - want).abs() < 1e-9,
             "{name}: {got} vs pycocotools {want}"
         );
+    }
+
+    // TIDE against tidecv 1.0.1 on the same detections (tests/fixtures/coco128_tide.json,
+    // written by scripts/fixtures/coco128_tide.py).
+    let reference: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(path.with_file_name("coco128_tide.json")).unwrap())
+            .unwrap();
+    let t = tide(&tide_images(&dataset, &predictions));
+    let counts = serde_json::to_value(t.counts).unwrap();
+    assert_eq!(counts, reference["counts"], "errors of each kind");
+    for (name, got) in [
+        ("ap50", t.ap50),
+        ("cls", t.cls),
+        ("loc", t.loc),
+        ("both", t.both),
+        ("dupe", t.dupe),
+        ("bkg", t.bkg),
+        ("miss", t.miss),
+        ("false_pos", t.false_pos),
+        ("false_neg", t.false_neg),
+    ] {
+        let want = reference[name].as_f64().unwrap();
+        eprintln!("TIDE {name} {got} vs tidecv {want}");
+        assert!((got - want).abs() < 1e-9, "{name}: {got} vs tidecv {want}");
     }
 }

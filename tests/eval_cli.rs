@@ -65,6 +65,7 @@ fn eval_scores_the_models_own_best_boxes_as_perfect() {
         .arg(&json)
         .arg("--curves")
         .arg(&curves)
+        .arg("--tide")
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -90,6 +91,20 @@ fn eval_scores_the_models_own_best_boxes_as_perfect() {
     }
     // Means only over classes with ground truth.
     assert_eq!(report["map_voc07"], 1.0);
+    for key in ["map75_coco", "map_small", "map_medium", "map_large"] {
+        assert!(report.get(key).is_some(), "{key} in {report}");
+    }
+    // The labels are the model's own boxes: every size present scores 1 at IoU 0.5 and up.
+    assert_eq!(report["map75_coco"], 1.0);
+    let tide = &report["tide"];
+    for key in ["cls", "loc", "both", "dupe", "bkg", "miss"] {
+        let dap = tide[key]
+            .as_f64()
+            .unwrap_or_else(|| panic!("tide.{key} in {tide}"));
+        assert!(dap >= 0.0, "{key}: {dap}");
+    }
+    assert!(tide["false_pos"].as_f64().is_some() && tide["false_neg"].as_f64().is_some());
+    assert!(stdout.contains("TIDE (dAP50"), "{stdout}");
     assert_eq!(image::open(&curves).unwrap().width(), 760);
     let _ = std::fs::remove_dir_all(&root);
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use assd::eval::{Report, evaluate, pr_curves_png, predict};
+use assd::eval::{Report, evaluate, pr_curves_png, predict, tide, tide_images};
 use assd::export::png_bytes;
 use assd::fsutil::write_atomic;
 use clap::Args;
@@ -21,6 +21,10 @@ pub struct EvalArgs {
     /// Write the report (per-class APs and means) as JSON.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Also TIDE's error breakdown (tidecv 1.0.1: AP50 base, background IoU 0.1): dAP of
+    /// Cls, Loc, Both, Dupe, Bkg, Miss, FalsePos and FalseNeg.
+    #[arg(long)]
+    tide: bool,
     /// Where to save the precision/recall curves.
     #[arg(long, default_value = "pr_curves.png")]
     curves: PathBuf,
@@ -34,7 +38,10 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
     let bar = image_bar(dataset.samples.len());
     let predictions = predict(&detector, &dataset, &map, || bar.inc(1))?;
     bar.finish_and_clear();
-    let report: Report = evaluate(&dataset, &predictions);
+    let mut report: Report = evaluate(&dataset, &predictions);
+    if args.tide {
+        report.tide = Some(tide(&tide_images(&dataset, &predictions)));
+    }
     print!("{}", report.table());
     let png = png_bytes(&pr_curves_png(&report))?;
     write_atomic(&args.curves, &png)

@@ -94,6 +94,7 @@ pub fn evaluate(dataset: &Dataset, predictions: &[ImagePredictions]) -> Report {
         map_small: mean_of_some(&classes, |c| c.ap_small),
         map_medium: mean_of_some(&classes, |c| c.ap_medium),
         map_large: mean_of_some(&classes, |c| c.ap_large),
+        tide: None,
         classes,
     }
 }

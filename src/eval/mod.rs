@@ -1,5 +1,6 @@
 //! Detection quality on an annotated dataset: per-class AP under the VOC07 11-point, VOC
-//! all-point and COCO-style AP@[.5:.95] summaries, and precision/recall curves.
+//! all-point and COCO-style AP@[.5:.95] summaries, precision/recall curves, and TIDE's error
+//! breakdown.
 
 pub mod ap;
 mod classes;
@@ -7,6 +8,7 @@ mod evaluate;
 mod plot;
 mod predict;
 mod report;
+mod tide;
 
 pub use ap::{MatchRule, PrCurve, ScoredBox, TruthBox, box_iou, pr_curve};
 pub use classes::{ClassMatch, class_map};
@@ -14,3 +16,4 @@ pub use evaluate::evaluate;
 pub use plot::pr_curves_png;
 pub use predict::{ImagePredictions, predict};
 pub use report::{ClassResult, Report};
+pub use tide::{TideCounts, TideImage, TideReport, tide, tide_images};

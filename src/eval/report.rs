@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::ap::PrCurve;
+use super::tide::TideReport;
 
 /// One class's figures.
 #[derive(Debug, Clone, Serialize)]
@@ -45,6 +46,9 @@ pub struct Report {
     pub map_small: Option<f64>,
     pub map_medium: Option<f64>,
     pub map_large: Option<f64>,
+    /// TIDE's error breakdown (`assd eval --tide`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tide: Option<TideReport>,
 }
 
 impl Report {
@@ -78,6 +82,13 @@ impl Report {
             size(self.map_medium),
             size(self.map_large)
         );
+        if let Some(t) = &self.tide {
+            out += &format!(
+                "TIDE (dAP50 in AP points from AP50 {:.2}): Cls {:.2} · Loc {:.2} · Both {:.2} · \
+                 Dupe {:.2} · Bkg {:.2} · Miss {:.2} · FalsePos {:.2} · FalseNeg {:.2}\n",
+                t.ap50, t.cls, t.loc, t.both, t.dupe, t.bkg, t.miss, t.false_pos, t.false_neg
+            );
+        }
         out += &format!(
             "({} images. AP VOC07: 11-point at IoU > 0.5; AP VOC all: all-point at IoU > 0.5; \
              AP .5:.95: COCO-style 101-point averaged over IoU 0.50:0.05:0.95, ≤ 100 detections \
