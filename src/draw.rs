@@ -5,7 +5,7 @@ use image::{Rgb, RgbImage};
 
 use crate::detect::Detection;
 
-static FONT_BYTES: &[u8] = include_bytes!("../assets/fonts/DejaVuSansMono-Bold.ttf");
+pub(crate) static FONT_BYTES: &[u8] = include_bytes!("../assets/fonts/DejaVuSansMono-Bold.ttf");
 
 /// A distinct, stable colour per class (golden-angle hue steps, full saturation).
 pub fn class_color(class_id: usize) -> [u8; 3] {

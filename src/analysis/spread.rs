@@ -29,7 +29,13 @@ pub fn distance(row: &[f32], q: usize, grid: Grid) -> f64 {
         .sum()
 }
 
-/// Sums of entropy and distance over queries, for a scale's means.
+/// Bins of the entropy (over [0, 1]) and distance (over [0, √2]) histograms.
+pub const BINS: usize = 20;
+
+/// The largest distance two cell centres can be apart, in image fractions.
+pub const MAX_DISTANCE: f64 = std::f64::consts::SQRT_2;
+
+/// Sums and histograms of entropy and distance over queries, for a scale's figures.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Spread {
     pub queries: u64,
@@ -37,6 +43,14 @@ pub struct Spread {
     /// Queries with a defined entropy (all of them unless N = 1).
     pub entropy_queries: u64,
     pub distance_sum: f64,
+    /// Queries per entropy bin [k/BINS, (k+1)/BINS) (1 goes in the last).
+    pub entropy_bins: [u64; BINS],
+    /// Queries per distance bin of width √2/BINS.
+    pub distance_bins: [u64; BINS],
+}
+
+fn bin(value: f64, max: f64) -> usize {
+    ((value / max * BINS as f64).floor().max(0.0) as usize).min(BINS - 1)
 }
 
 impl Spread {
@@ -48,8 +62,11 @@ impl Spread {
             if let Some(e) = entropy(row) {
                 self.entropy_sum += e;
                 self.entropy_queries += 1;
+                self.entropy_bins[bin(e, 1.0)] += 1;
             }
-            self.distance_sum += distance(row, q, grid);
+            let d = distance(row, q, grid);
+            self.distance_sum += d;
+            self.distance_bins[bin(d, MAX_DISTANCE)] += 1;
         }
     }
 
@@ -94,6 +111,14 @@ mod tests {
         }
         spread.add_map(&map, grid);
         assert_eq!(spread.queries, 8);
+        assert_eq!((spread.entropy_bins[0], spread.distance_bins[0]), (8, 8));
+        let mut uniform = Spread::default();
+        uniform.add_map(&[0.125; 64], grid);
+        assert_eq!(
+            uniform.entropy_bins[BINS - 1],
+            8,
+            "entropy 1 is in the last bin"
+        );
         assert_eq!(
             (spread.mean_entropy(), spread.mean_distance()),
             (Some(0.0), Some(0.0))

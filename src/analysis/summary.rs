@@ -37,6 +37,9 @@ pub struct ScaleSummary {
     pub objects: usize,
     pub mean_lift: Option<f64>,
     pub median_lift: Option<f64>,
+    /// Queries per entropy bin (20 over [0, 1]) and per distance bin (20 over [0, √2]).
+    pub entropy_histogram: Vec<u64>,
+    pub distance_histogram: Vec<u64>,
 }
 
 /// One class (or size) at one scale.
@@ -120,6 +123,11 @@ impl Summary {
                 objects: g.objects,
                 mean_lift: g.mean_lift,
                 median_lift: g.median_lift,
+                entropy_histogram: spreads
+                    .get(index)
+                    .map_or(vec![], |s| s.entropy_bins.to_vec()),
+                distance_histogram: (spreads.get(index))
+                    .map_or(vec![], |s| s.distance_bins.to_vec()),
             })
             .collect();
         let mut classes: BTreeMap<&str, Vec<&ObjectRecord>> = BTreeMap::new();

@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use assd::Detector;
 use assd::analysis::{
     Difference, Grid, ObjectRecord, SizeBucket, Spread, Summary, fired_scale, object_attention,
-    object_cells,
+    object_cells, write_plots,
 };
 use assd::dataset::{Dataset, Sample};
 use assd::detect::DetectConfig;
@@ -234,6 +234,7 @@ fn write_summary(summary: &Summary, dir: &Path) -> Result<()> {
         write_atomic(&path, text.as_bytes())
             .with_context(|| format!("writing {}", path.display()))?;
     }
+    write_plots(summary, dir)?;
     Ok(())
 }
 
