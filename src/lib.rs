@@ -5,6 +5,7 @@ pub mod analysis;
 pub mod attention_query;
 pub mod backend;
 pub mod camera;
+pub mod charts;
 pub mod config;
 pub mod dataset;
 pub mod detect;

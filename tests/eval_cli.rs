@@ -105,6 +105,11 @@ fn eval_scores_the_models_own_best_boxes_as_perfect() {
     }
     assert!(tide["false_pos"].as_f64().is_some() && tide["false_neg"].as_f64().is_some());
     assert!(stdout.contains("TIDE (dAP50"), "{stdout}");
-    assert_eq!(image::open(&curves).unwrap().width(), 760);
+    assert_eq!(image::open(&curves).unwrap().width(), 900);
+    let svg = std::fs::read_to_string(curves.with_extension("svg")).unwrap();
+    assert!(
+        svg.contains("mean of 2 classes"),
+        "the legend names the mean"
+    );
     let _ = std::fs::remove_dir_all(&root);
 }

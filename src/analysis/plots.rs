@@ -3,84 +3,18 @@
 //! the queries' entropy and distance.
 
 use std::path::{Path, PathBuf};
-use std::sync::Once;
 
-use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::size::SizeBucket;
 use super::spread::{BINS, MAX_DISTANCE};
 use super::summary::Summary;
-use crate::export::png_bytes;
-use crate::fsutil::write_atomic;
+use crate::charts::{Area, Drawn, FONT, PlotError, render};
 
 /// Classes the heatmap shows need this many objects…
 pub const MIN_OBJECTS: usize = 5;
 /// …and it shows at most this many (the most frequent).
 const MAX_CLASSES: usize = 40;
-const FONT: &str = "sans-serif";
-
-#[derive(Debug, thiserror::Error)]
-pub enum PlotError {
-    #[error("drawing {what}: {message}")]
-    Draw { what: String, message: String },
-    #[error("writing {path}: {source}")]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-}
-
-type Area<'a, DB> = DrawingArea<DB, Shift>;
-type Drawn = Result<(), String>;
-
-fn register_font() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        // The bundled font is valid (the binary's own bytes); without it text is left out.
-        let _ = plotters::style::register_font(FONT, FontStyle::Normal, crate::draw::FONT_BYTES);
-    });
-}
-
-/// Draws a chart into `dir/<name>.png` and `dir/<name>.svg` (atomically); returns both paths.
-fn render(
-    dir: &Path,
-    name: &str,
-    (w, h): (u32, u32),
-    png: impl Fn(&Area<'_, BitMapBackend<'_>>) -> Drawn,
-    svg: impl Fn(&Area<'_, SVGBackend<'_>>) -> Drawn,
-) -> Result<Vec<PathBuf>, PlotError> {
-    register_font();
-    let failed = |message: String| PlotError::Draw {
-        what: name.to_string(),
-        message,
-    };
-    let mut pixels = vec![0u8; (w * h * 3) as usize];
-    {
-        let area = BitMapBackend::with_buffer(&mut pixels, (w, h)).into_drawing_area();
-        png(&area).map_err(failed)?;
-        area.present().map_err(|e| failed(e.to_string()))?;
-    }
-    let mut text = String::new();
-    {
-        let area = SVGBackend::with_string(&mut text, (w, h)).into_drawing_area();
-        svg(&area).map_err(failed)?;
-        area.present().map_err(|e| failed(e.to_string()))?;
-    }
-    let image = image::RgbImage::from_raw(w, h, pixels)
-        .ok_or_else(|| failed("the bitmap has the wrong size".into()))?;
-    let png_bytes = png_bytes(&image).map_err(|e| failed(e.to_string()))?;
-    let mut written = Vec::new();
-    for (ext, bytes) in [("png", png_bytes), ("svg", text.into_bytes())] {
-        let path = dir.join(format!("{name}.{ext}"));
-        write_atomic(&path, &bytes).map_err(|source| PlotError::Write {
-            path: path.clone(),
-            source,
-        })?;
-        written.push(path);
-    }
-    Ok(written)
-}
 
 /// Writes every chart of `summary` into `dir`; returns the files written.
 pub fn write_plots(summary: &Summary, dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
@@ -92,16 +26,14 @@ pub fn write_plots(summary: &Summary, dir: &Path) -> Result<Vec<PathBuf>, PlotEr
             140 + 22 * rows.len() as u32,
         );
         written.extend(render(
-            dir,
-            "lift_by_class",
+            &dir.join("lift_by_class.png"),
             size,
             |a| lift_heatmap(a, summary, &rows),
             |a| lift_heatmap(a, summary, &rows),
         )?);
     }
     written.extend(render(
-        dir,
-        "fired_by_size",
+        &dir.join("fired_by_size.png"),
         (900, 480),
         |a| fired_by_size(a, summary),
         |a| fired_by_size(a, summary),
@@ -112,8 +44,7 @@ pub fn write_plots(summary: &Summary, dir: &Path) -> Result<Vec<PathBuf>, PlotEr
         .any(|s| !s.entropy_histogram.is_empty())
     {
         written.extend(render(
-            dir,
-            "spread",
+            &dir.join("spread.png"),
             (1100, 440),
             |a| spread(a, summary),
             |a| spread(a, summary),
@@ -146,7 +77,7 @@ fn lift_colour(lift: f64) -> RGBColor {
 }
 
 fn lift_heatmap<DB: DrawingBackend>(
-    area: &Area<'_, DB>,
+    area: &Area<DB>,
     summary: &Summary,
     rows: &[(String, usize)],
 ) -> Drawn {
@@ -208,7 +139,7 @@ fn lift_heatmap<DB: DrawingBackend>(
     Ok(())
 }
 
-fn fired_by_size<DB: DrawingBackend>(area: &Area<'_, DB>, summary: &Summary) -> Drawn {
+fn fired_by_size<DB: DrawingBackend>(area: &Area<DB>, summary: &Summary) -> Drawn {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     area.fill(&WHITE).map_err(e)?;
     let scales = summary.scales.len();
@@ -280,7 +211,7 @@ fn fired_by_size<DB: DrawingBackend>(area: &Area<'_, DB>, summary: &Summary) -> 
     Ok(())
 }
 
-fn spread<DB: DrawingBackend>(area: &Area<'_, DB>, summary: &Summary) -> Drawn {
+fn spread<DB: DrawingBackend>(area: &Area<DB>, summary: &Summary) -> Drawn {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     area.fill(&WHITE).map_err(e)?;
     let halves = area.split_evenly((1, 2));

@@ -4,8 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use assd::eval::{Report, evaluate, pr_curves_png, predict, tide, tide_images};
-use assd::export::png_bytes;
+use assd::eval::{Report, evaluate, predict, tide, tide_images, write_pr_curves};
 use assd::fsutil::write_atomic;
 use clap::Args;
 
@@ -25,7 +24,7 @@ pub struct EvalArgs {
     /// Cls, Loc, Both, Dupe, Bkg, Miss, FalsePos and FalseNeg.
     #[arg(long)]
     tide: bool,
-    /// Where to save the precision/recall curves.
+    /// Where to save the precision/recall curves (PNG; an SVG goes beside it).
     #[arg(long, default_value = "pr_curves.png")]
     curves: PathBuf,
 }
@@ -43,10 +42,9 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
         report.tide = Some(tide(&tide_images(&dataset, &predictions)));
     }
     print!("{}", report.table());
-    let png = png_bytes(&pr_curves_png(&report))?;
-    write_atomic(&args.curves, &png)
-        .with_context(|| format!("writing {}", args.curves.display()))?;
-    eprintln!("precision/recall curves: {}", args.curves.display());
+    let written = write_pr_curves(&report, &args.curves)?;
+    let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+    eprintln!("precision/recall curves: {}", names.join(", "));
     if let Some(path) = &args.json {
         write_atomic(path, &serde_json::to_vec_pretty(&report)?)
             .with_context(|| format!("writing {}", path.display()))?;

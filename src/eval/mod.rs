@@ -13,7 +13,7 @@ mod tide;
 pub use ap::{MatchRule, PrCurve, ScoredBox, TruthBox, box_iou, pr_curve};
 pub use classes::{ClassMatch, class_map};
 pub use evaluate::evaluate;
-pub use plot::pr_curves_png;
+pub use plot::write_pr_curves;
 pub use predict::{ImagePredictions, predict};
 pub use report::{ClassResult, Report};
 pub use tide::{TideCounts, TideImage, TideReport, tide, tide_images};

@@ -1,91 +1,165 @@
-//! Precision/recall curves as a PNG: one line per class (the class colours of the overlays),
-//! recall on x, precision on y, with a legend giving each class's VOC all-point AP.
+//! Precision/recall curves (PNG and SVG): the classes with the most ground truth and the mean
+//! over all classes, each drawn as the interpolated precision AP integrates (the envelope,
+//! as steps), with the legend inside the chart giving each curve's VOC all-point AP.
 
-use image::{Rgb, RgbImage};
+use std::path::{Path, PathBuf};
 
+use plotters::prelude::*;
+
+use super::ap::PrCurve;
 use super::report::Report;
-use crate::draw::{class_color, draw_label};
+use crate::charts::{Area, Drawn, FONT, PlotError, render};
+use crate::draw::class_color;
 
-const SIZE: (u32, u32) = (760, 520);
-const PLOT: [f32; 4] = [60.0, 34.0, 560.0, 470.0];
+/// Classes drawn beside the mean (the most frequent).
+const SHOWN: usize = 8;
 
-fn put(image: &mut RgbImage, x: i64, y: i64, color: [u8; 3]) {
-    if x >= 0 && y >= 0 && (x as u32) < image.width() && (y as u32) < image.height() {
-        image.put_pixel(x as u32, y as u32, Rgb(color));
+/// The envelope of a curve as steps: precision max(p[i..]) held from recall[i-1] to
+/// recall[i], starting at recall 0.
+pub fn envelope_steps(curve: &PrCurve) -> Vec<(f64, f64)> {
+    let mut envelope = curve.precision.clone();
+    for i in (0..envelope.len().saturating_sub(1)).rev() {
+        envelope[i] = envelope[i].max(envelope[i + 1]);
     }
-}
-
-/// A 2-px line from a to b.
-fn line(image: &mut RgbImage, a: (f32, f32), b: (f32, f32), color: [u8; 3]) {
-    let steps = ((b.0 - a.0).abs().max((b.1 - a.1).abs()).ceil() as usize).max(1);
-    for i in 0..=steps {
-        let t = i as f32 / steps as f32;
-        let (x, y) = (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t);
-        for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
-            put(image, x as i64 + dx, y as i64 + dy, color);
+    let mut points = Vec::with_capacity(2 * envelope.len() + 1);
+    let mut from = 0.0;
+    for (&r, &p) in curve.recall.iter().zip(&envelope) {
+        if r > from || points.is_empty() {
+            points.push((from, p));
+            points.push((r, p));
         }
+        from = r;
     }
+    points
 }
 
-fn to_screen(recall: f64, precision: f64) -> (f32, f32) {
-    let [x0, y0, x1, y1] = PLOT;
-    (
-        x0 + recall as f32 * (x1 - x0),
-        y1 - precision as f32 * (y1 - y0),
+/// The mean over classes of the envelope sampled at recall 0, 0.01, …, 1.
+pub fn mean_envelope(curves: &[&PrCurve]) -> Vec<(f64, f64)> {
+    (0..=100)
+        .map(|k| {
+            let level = k as f64 / 100.0;
+            let sum: f64 = curves
+                .iter()
+                .map(|c| {
+                    let i = c.recall.partition_point(|&r| r < level);
+                    c.precision[i.min(c.precision.len())..]
+                        .iter()
+                        .copied()
+                        .fold(0.0, f64::max)
+                })
+                .sum();
+            (level, sum / curves.len().max(1) as f64)
+        })
+        .collect()
+}
+
+/// Writes the chart to `png` and beside it as SVG; returns the files written.
+pub fn write_pr_curves(report: &Report, png: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    render(
+        png,
+        (900, 600),
+        |a| pr_chart(a, report),
+        |a| pr_chart(a, report),
     )
 }
 
-/// The PR curves of every class with ground truth (VOC matching at IoU > 0.5).
-pub fn pr_curves_png(report: &Report) -> RgbImage {
-    let mut image = RgbImage::from_pixel(SIZE.0, SIZE.1, Rgb([255, 255, 255]));
-    let grey = [200, 200, 200];
-    for k in 0..=10 {
-        let v = k as f64 / 10.0;
-        line(&mut image, to_screen(v, 0.0), to_screen(v, 1.0), grey);
-        line(&mut image, to_screen(0.0, v), to_screen(1.0, v), grey);
+fn pr_chart<DB: DrawingBackend>(area: &Area<DB>, report: &Report) -> Drawn {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    area.fill(&WHITE).map_err(e)?;
+    let mut scored: Vec<(usize, &super::report::ClassResult)> = (report.classes.iter())
+        .enumerate()
+        .filter(|(_, c)| c.positives > 0)
+        .collect();
+    scored.sort_by(|a, b| b.1.positives.cmp(&a.1.positives).then(a.0.cmp(&b.0)));
+    let mut chart = ChartBuilder::on(area)
+        .caption(
+            format!(
+                "Precision/recall (VOC matching, IoU > 0.5): the {} most frequent of {} classes",
+                scored.len().min(SHOWN),
+                scored.len()
+            ),
+            (FONT, 16),
+        )
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(50)
+        .build_cartesian_2d(0.0..1.0, 0.0..1.02)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc("recall")
+        .y_desc("interpolated precision")
+        .label_style((FONT, 12))
+        .draw()
+        .map_err(e)?;
+    for (class, result) in scored.iter().take(SHOWN) {
+        let [r, g, b] = class_color(class + 1);
+        let colour = RGBColor(r, g, b);
+        chart
+            .draw_series(LineSeries::new(
+                envelope_steps(&result.curve),
+                colour.stroke_width(2),
+            ))
+            .map_err(e)?
+            .label(format!(
+                "{} ({} GT): AP {:.3}",
+                result.class, result.positives, result.ap_voc_all
+            ))
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], colour.stroke_width(2)));
     }
-    let black = [0, 0, 0];
-    line(&mut image, to_screen(0.0, 0.0), to_screen(1.0, 0.0), black);
-    line(&mut image, to_screen(0.0, 0.0), to_screen(0.0, 1.0), black);
-    for k in [0, 5, 10] {
-        let v = k as f64 / 10.0;
-        let (x, y) = to_screen(v, 0.0);
-        draw_label(
-            &mut image,
-            &format!("{v:.1}"),
-            x as i64 - 12,
-            y as i64 + 4,
-            14.0,
-            [90, 90, 90],
+    let curves: Vec<&PrCurve> = scored.iter().map(|(_, c)| &c.curve).collect();
+    if !curves.is_empty() {
+        chart
+            .draw_series(LineSeries::new(
+                mean_envelope(&curves),
+                BLACK.stroke_width(3),
+            ))
+            .map_err(e)?
+            .label(format!(
+                "mean of {} classes: mAP {:.3}",
+                curves.len(),
+                report.map_voc_all
+            ))
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLACK.stroke_width(3)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font((FONT, 12))
+        .draw()
+        .map_err(e)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_envelope_is_drawn_as_steps_from_recall_zero() {
+        // Precision 1, ½, ⅔, ½ at recall ⅓, ⅓, ⅔, ⅔: envelope 1 up to ⅓, ⅔ up to ⅔.
+        let third = 1.0 / 3.0;
+        let curve = PrCurve {
+            recall: vec![third, third, 2.0 * third, 2.0 * third],
+            precision: vec![1.0, 0.5, 2.0 / 3.0, 0.5],
+            positives: 3,
+        };
+        let steps = envelope_steps(&curve);
+        assert_eq!(
+            steps,
+            [
+                (0.0, 1.0),
+                (third, 1.0),
+                (third, 2.0 / 3.0),
+                (2.0 * third, 2.0 / 3.0)
+            ]
         );
-        let (x, y) = to_screen(0.0, v);
-        draw_label(
-            &mut image,
-            &format!("{v:.1}"),
-            x as i64 - 44,
-            y as i64 - 8,
-            14.0,
-            [90, 90, 90],
-        );
+        // The mean of the curve with itself is the curve, sampled: ⅔ at recall 0.5, 0 past ⅔.
+        let mean = mean_envelope(&[&curve, &curve]);
+        assert_eq!(mean[0], (0.0, 1.0));
+        assert_eq!(mean[50], (0.5, 2.0 / 3.0));
+        assert_eq!(mean[70].1, 0.0);
     }
-    draw_label(&mut image, "recall", 280, 494, 14.0, [90, 90, 90]);
-    draw_label(&mut image, "precision", 4, 2, 14.0, [90, 90, 90]);
-    let mut legend_y = 30;
-    for (class, result) in report.classes.iter().enumerate() {
-        if result.positives == 0 {
-            continue;
-        }
-        let color = class_color(class + 1);
-        let curve = &result.curve;
-        let mut previous = to_screen(0.0, curve.precision.first().copied().unwrap_or(0.0));
-        for (r, p) in curve.recall.iter().zip(&curve.precision) {
-            let point = to_screen(*r, *p);
-            line(&mut image, previous, point, color);
-            previous = point;
-        }
-        let label = format!("{} AP {:.3}", result.class, result.ap_voc_all);
-        draw_label(&mut image, &label, 575, legend_y, 14.0, color);
-        legend_y += 22;
-    }
-    image
 }
