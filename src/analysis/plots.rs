@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use super::size::SizeBucket;
 use super::spread::{BINS, MAX_DISTANCE};
 use super::summary::Summary;
-use crate::charts::{Area, Drawn, FONT, PlotError, render};
+use crate::charts::{Area, Drawn, FONT, PlotError, draw_legend, render};
 
 /// Classes the heatmap shows need this many objects…
 pub const MIN_OBJECTS: usize = 5;
@@ -200,14 +200,7 @@ fn fired_by_size<DB: DrawingBackend>(area: &Area<DB>, summary: &Summary) -> Draw
             .label(format!("{} ({})", size.name(), row.iter().sum::<usize>()))
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.filled()));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .label_font((FONT, 12))
-        .draw()
-        .map_err(e)?;
+    draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
     Ok(())
 }
 
@@ -272,14 +265,7 @@ fn spread<DB: DrawingBackend>(area: &Area<DB>, summary: &Summary) -> Drawn {
                 .label(format!("scale {scale}"))
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 15, y)], colour));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .label_font((FONT, 12))
-            .draw()
-            .map_err(e)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
     }
     Ok(())
 }

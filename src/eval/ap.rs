@@ -101,6 +101,16 @@ pub enum MatchRule {
     Coco,
 }
 
+/// Recall and precision after `tp` hits and `fp` false positives of `positives` objects.
+fn point(tp: usize, fp: usize, positives: usize) -> (f64, f64) {
+    let recall = if positives > 0 {
+        tp as f64 / positives as f64
+    } else {
+        0.0
+    };
+    (recall, tp as f64 / (tp + fp) as f64)
+}
+
 /// Matches `detections` (any order) to `truths` at `threshold`.
 pub fn pr_curve(
     detections: &[ScoredBox],
@@ -139,12 +149,9 @@ pub fn pr_curve(
             }
             _ => fp += 1,
         }
-        recall.push(if positives > 0 {
-            tp as f64 / positives as f64
-        } else {
-            0.0
-        });
-        precision.push(tp as f64 / (tp + fp) as f64);
+        let (r, p) = point(tp, fp, positives);
+        recall.push(r);
+        precision.push(p);
     }
     PrCurve {
         recall,
@@ -221,12 +228,9 @@ pub fn coco_curve(
             None if !range.contains(area(d.bbox)) => continue,
             None => fp += 1,
         }
-        recall.push(if positives > 0 {
-            tp as f64 / positives as f64
-        } else {
-            0.0
-        });
-        precision.push(tp as f64 / (tp + fp) as f64);
+        let (r, p) = point(tp, fp, positives);
+        recall.push(r);
+        precision.push(p);
     }
     PrCurve {
         recall,

@@ -8,7 +8,7 @@ use plotters::prelude::*;
 
 use super::ap::PrCurve;
 use super::report::Report;
-use crate::charts::{Area, Drawn, FONT, PlotError, render};
+use crate::charts::{Area, Drawn, FONT, PlotError, draw_legend, render};
 use crate::draw::class_color;
 
 /// Classes drawn beside the mean (the most frequent).
@@ -122,14 +122,7 @@ fn pr_chart<DB: DrawingBackend>(area: &Area<DB>, report: &Report) -> Drawn {
             ))
             .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLACK.stroke_width(3)));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font((FONT, 12))
-        .draw()
-        .map_err(e)?;
+    draw_legend(&mut chart, SeriesLabelPosition::LowerLeft)?;
     Ok(())
 }
 
