@@ -15,7 +15,7 @@ pub use difference::{Difference, ScaleDifference};
 pub use fired::fired_scale;
 pub use grid::{Grid, object_cells};
 pub use object_attention::{ObjectAttention, object_attention};
-pub use plots::{heatmap_classes, write_plots};
+pub use plots::write_plots;
 pub use size::SizeBucket;
 pub use spread::{Spread, distance, entropy};
 pub use summary::{ObjectRecord, ScaleSummary, Summary};

@@ -12,7 +12,7 @@ use super::summary::Summary;
 use crate::charts::{Area, Drawn, FONT, PlotError, draw_legend, render};
 
 /// Classes the heatmap shows need this many objects…
-pub const MIN_OBJECTS: usize = 5;
+const MIN_OBJECTS: usize = 5;
 /// …and it shows at most this many (the most frequent).
 const MAX_CLASSES: usize = 40;
 
@@ -54,7 +54,7 @@ pub fn write_plots(summary: &Summary, dir: &Path) -> Result<Vec<PathBuf>, PlotEr
 }
 
 /// The heatmap's classes: those with ≥ MIN_OBJECTS objects, most frequent first.
-pub fn heatmap_classes(summary: &Summary) -> Vec<(String, usize)> {
+fn heatmap_classes(summary: &Summary) -> Vec<(String, usize)> {
     let mut rows: Vec<(String, usize)> = (summary.by_class.iter())
         .map(|(class, scales)| (class.clone(), scales.first().map_or(0, |g| g.objects)))
         .filter(|(_, n)| *n >= MIN_OBJECTS)

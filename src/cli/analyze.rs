@@ -1,6 +1,7 @@
 //! `assd analyze`: where each scale's attention goes over a whole dataset, per object, class
 //! and size, and which scale fires for which objects (definitions in the README).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -54,11 +55,56 @@ struct Target {
     label: usize,
 }
 
+/// The images to analyse, read once for the model and its baseline.
+struct Images {
+    dataset: Dataset,
+    /// Ground-truth boxes are the objects; else the detections are.
+    annotated: bool,
+}
+
+impl Images {
+    /// The datasets `args` names, or a folder of images without annotations (said so).
+    fn load(args: &AnalyzeArgs) -> Result<Self> {
+        let images = match args.data.load() {
+            Ok(dataset) => Self {
+                dataset,
+                annotated: true,
+            },
+            Err(e) => match unannotated(&args.data.data) {
+                Some(dataset) => {
+                    eprintln!(
+                        "note: no annotations found ({e:#}); analysing the detections with score \
+                         ≥ {} instead",
+                        args.conf
+                    );
+                    Self {
+                        dataset: args.data.limited(dataset)?,
+                        annotated: false,
+                    }
+                }
+                None => return Err(e),
+            },
+        };
+        if images.dataset.samples.is_empty() {
+            anyhow::bail!("no images to analyse");
+        }
+        Ok(images)
+    }
+}
+
 pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
     let (detector, selected) = args.model.load()?;
     eprintln!("device: {}", selected.description);
+    let images = Images::load(&args)?;
     let weights = args.model.weights_path()?;
-    let summary = analyse(&detector, &weights, &args, &args.out, args.dump_maps)?;
+    let summary = analyse(
+        &detector,
+        &weights,
+        &images,
+        &args,
+        &args.out,
+        args.dump_maps,
+    )?;
     print!("{}", summary.table());
     write_summary(&summary, &args.out)?;
     eprintln!(
@@ -70,7 +116,7 @@ pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
     if let Some(baseline) = &args.baseline {
         let other = args.model.load_other(baseline, &selected)?;
         let dir = args.out.join("baseline");
-        let base = analyse(&other, baseline, &args, &dir, false)?;
+        let base = analyse(&other, baseline, &images, &args, &dir, false)?;
         write_summary(&base, &dir)?;
         let difference = Difference::between(&summary, &base);
         println!("baseline {}:\n{}", base.model, base.table());
@@ -82,35 +128,24 @@ pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs `detector` (from `weights`) over the dataset `args` names; `dump_maps`: also write
-/// every image's maps under `out/maps/`.
+/// Runs `detector` (from `weights`) over `images`; `dump_maps`: also write every image's maps
+/// under `out/maps/`.
 fn analyse(
     detector: &Detector,
     weights: &Path,
+    images: &Images,
     args: &AnalyzeArgs,
     out: &Path,
     dump_maps: bool,
 ) -> Result<Summary> {
-    let (dataset, labels, source) = match args.data.load() {
-        Ok(dataset) => {
-            let (dataset, labels) = shared_classes(dataset, &detector.head.class_names)?;
-            (dataset, labels, "gt")
-        }
-        Err(e) => match unannotated(&args.data.data) {
-            Some(dataset) => {
-                eprintln!(
-                    "note: no annotations found ({e:#}); analysing the detections with score ≥ {} \
-                     instead",
-                    args.conf
-                );
-                (args.data.limited(dataset)?, Vec::new(), "detection")
-            }
-            None => return Err(e),
-        },
+    // The classes this model shares with the dataset (each model its own).
+    let (dataset, labels, source) = if images.annotated {
+        let names = &detector.head.class_names;
+        let (dataset, labels) = shared_classes(images.dataset.clone(), names)?;
+        (Cow::Owned(dataset), labels, "gt")
+    } else {
+        (Cow::Borrowed(&images.dataset), Vec::new(), "detection")
     };
-    if dataset.samples.is_empty() {
-        anyhow::bail!("no images to analyse");
-    }
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let maps_dir = out.join("maps");
     if dump_maps {

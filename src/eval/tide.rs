@@ -248,7 +248,8 @@ pub fn tide(images: &[TideImage]) -> TideReport {
     let mut pending: Vec<(usize, usize, usize)> = Vec::new();
     let mut truths_state: Vec<Truth> = Vec::new();
     for image in images {
-        let ids: Vec<usize> = (0..image.detections.len()).map(|i| next_id + i).collect();
+        // Detections are numbered in input order across images, as tidecv's annotation ids.
+        let first_id = next_id;
         next_id += image.detections.len();
         for &(class, _) in &image.truths {
             ap.add_positives(class, 1);
@@ -273,7 +274,7 @@ pub fn tide(images: &[TideImage]) -> TideReport {
         }
         let dets: Vec<(usize, f32, [f32; 4])> =
             order.iter().map(|&i| image.detections[i]).collect();
-        let det_ids: Vec<usize> = order.iter().map(|&i| ids[i]).collect();
+        let det_ids: Vec<usize> = order.iter().map(|&i| first_id + i).collect();
         let gt_iou: Vec<Vec<f64>> = (dets.iter())
             .map(|d| image.truths.iter().map(|g| iou(d.2, g.1, false)).collect())
             .collect();

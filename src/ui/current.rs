@@ -20,8 +20,17 @@ pub struct Current<'a> {
     pub entry: Option<&'a Entry>,
     /// Its attention, once asked for and read.
     pub attention: Option<&'a AttentionView>,
-    library: &'a Library,
+    filter_time: Duration,
     attention_time: Duration,
+}
+
+/// The path of the image on screen: the live stream's newest frame in live mode, else the
+/// selected file.
+pub fn shown_path<'a>(library: &'a Library, live: Option<&'a Live>) -> Option<&'a Path> {
+    match live {
+        Some(live) => Some(live.key.as_path()),
+        None => library.current_file().map(|p| p.as_path()),
+    }
 }
 
 impl<'a> Current<'a> {
@@ -30,15 +39,12 @@ impl<'a> Current<'a> {
         live: Option<&'a Live>,
         attention: &'a AttentionState,
     ) -> Self {
-        let path = match live {
-            Some(live) => Some(live.key.as_path()),
-            None => library.current_file().map(|p| p.as_path()),
-        };
+        let path = shown_path(library, live);
         Self {
             path,
             entry: path.and_then(|p| library.entry(p)),
             attention: attention.view_for(path),
-            library,
+            filter_time: library.last_filter_time(),
             attention_time: attention.last_time,
         }
     }
@@ -63,10 +69,6 @@ impl<'a> Current<'a> {
     /// status bar shows them.
     pub fn timings(&self) -> (Option<Duration>, Duration, Duration) {
         let inference = self.entry.map(|e| e.inference_time);
-        (
-            inference,
-            self.library.last_filter_time(),
-            self.attention_time,
-        )
+        (inference, self.filter_time, self.attention_time)
     }
 }

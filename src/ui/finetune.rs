@@ -113,7 +113,7 @@ impl Start {
     /// A run from the session's loaded weights on the labelled images of its folder (the
     /// editor's labels are saved first); the run folder goes beside the images.
     pub fn prepare(session: &Session, editor: &mut LabelEditor) -> Result<Self, String> {
-        let (model, files) = (&session.model, session.files());
+        let (model, files) = (&session.model, session.library.files());
         let weights = (model.loaded_path().cloned())
             .ok_or("load weights first: fine-tuning starts from them")?;
         let name = (model.head.as_ref().map(|h| h.config.name.clone())).ok_or("no model loaded")?;

@@ -1,6 +1,7 @@
 //! Taking in the worker's answers: each goes to the parts it concerns.
 
 use super::attention_state::AttentionState;
+use super::current::shown_path;
 use super::library::{Entry, Library};
 use super::live::Live;
 use super::model::{Model, WeightsState};
@@ -65,8 +66,7 @@ pub fn take_response(response: Response, inbox: Inbox<'_>) -> bool {
         Response::Failed { path, error } => {
             // An attention request re-runs the network when its maps were dropped; if that
             // fails, nothing else will answer it.
-            let shown = live.map_or(library.current_file(), |l| Some(&l.key));
-            if shown == Some(&path) {
+            if shown_path(library, live.as_deref()) == Some(path.as_path()) {
                 attention.give_up();
             }
             library.fail(path, error);

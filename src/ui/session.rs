@@ -162,9 +162,4 @@ impl Session {
             }
         }
     }
-
-    /// The folder's files, for fine-tuning and paging.
-    pub fn files(&self) -> &[PathBuf] {
-        self.library.files()
-    }
 }
