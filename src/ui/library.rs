@@ -164,10 +164,6 @@ impl Library {
         self.entries.get(path)
     }
 
-    pub fn entry_mut(&mut self, path: &Path) -> Option<&mut Entry> {
-        self.entries.get_mut(path)
-    }
-
     /// Re-filters `path`'s raw outputs unless they were filtered with `config`; true when the
     /// detections changed.
     pub fn refilter(&mut self, path: &Path, head: &DetectionHead, config: DetectConfig) -> bool {
