@@ -524,3 +524,107 @@ fn labelling_with_a_trained_model_starts_from_its_classes() {
     assert_eq!(h.state().editor().classes, ["RBC", "WBC"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A folder of `copies` copies of the cat photo, each labelled (VOC XML beside it) with one
+/// cat box.
+fn labelled_cats(name: &str, copies: usize) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("assd-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for i in 0..copies {
+        std::fs::copy("assets/chelsea.png", dir.join(format!("cat{i}.png"))).unwrap();
+        let xml = format!(
+            "<annotation><filename>cat{i}.png</filename><size><width>451</width>\
+             <height>300</height><depth>3</depth></size><object><name>cat</name>\
+             <difficult>0</difficult><bndbox><xmin>61</xmin><ymin>21</ymin><xmax>301</xmax>\
+             <ymax>291</ymax></bndbox></object></annotation>"
+        );
+        std::fs::write(dir.join(format!("cat{i}.xml")), xml).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn the_dataset_page_analyses_the_folder_and_leads_to_an_object() {
+    let dir = labelled_cats("dataset-page", 5);
+    let mut h = harness(AppOptions {
+        path: Some(dir.clone()),
+        device: DeviceChoice::Cpu,
+        fresh_settings: true,
+        ..Default::default()
+    });
+    wait_idle(&mut h);
+    h.get_by_label("Dataset").click();
+    h.run_steps(2);
+    h.get_by_label("Analyse 5 images").click();
+    h.run_steps(1);
+    assert!(!h.state().session().is_idle(), "the analysis runs");
+    wait_idle(&mut h);
+
+    let run = &h.state().session().dataset;
+    assert_eq!(run.stopped, None);
+    let analysis = run.last.clone().expect("finished");
+    assert!(analysis.objects_from.contains("XML beside"), "{analysis:?}");
+    let summary = &analysis.summary;
+    assert_eq!((summary.images, summary.objects.len()), (5, 5));
+    let scales = h.state().session().model.scales();
+    assert!(scales > 2);
+    // Five copies of one image: the same figures for each, at every scale.
+    let first = &summary.objects[0];
+    assert_eq!(first.class, "cat");
+    assert_eq!(first.bbox, [60.0, 20.0, 300.0, 290.0]);
+    assert_eq!(first.per_scale.len(), scales);
+    for o in &summary.objects {
+        assert_eq!(o.per_scale, first.per_scale);
+        assert_eq!(o.fired_scale, first.fired_scale);
+    }
+    for a in &first.per_scale {
+        assert!(a.lift.is_finite() && a.lift > 0.0, "{a:?}");
+        assert!(a.cells > 0);
+    }
+    assert!(h.query_by_label("cat (5)").is_some(), "the heatmap row");
+
+    // A cell lists its objects; one opens its image at that scale, marked, with the
+    // attention of its centre.
+    h.get_by_label("cat at scale 2").click();
+    h.run_steps(2);
+    let row = h.get_all_by_label_contains(".png  ").next().unwrap();
+    row.click();
+    h.run_steps(1);
+    wait_idle(&mut h);
+    let app = h.state();
+    assert_eq!(app.dataset_view().page, assd::ui::Page::Image);
+    let marked = app.marked().expect("the object is marked");
+    assert_eq!(marked.bbox, [60.0, 20.0, 300.0, 290.0]);
+    assert!(marked.label.starts_with("cat · lift "), "{}", marked.label);
+    let current = app.session().current();
+    assert_eq!(current.path, Some(marked.image.as_path()));
+    assert_eq!(app.session().attention.selected_scale, 2);
+    assert_eq!(current.attention_pixel(), Some([180.0, 155.0]));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn the_dataset_page_without_annotations_analyses_the_detections() {
+    let dir = labelled_cats("dataset-detections", 1);
+    std::fs::remove_file(dir.join("cat0.xml")).unwrap();
+    let mut h = harness(AppOptions {
+        path: Some(dir.clone()),
+        device: DeviceChoice::Cpu,
+        fresh_settings: true,
+        ..Default::default()
+    });
+    wait_idle(&mut h);
+    h.get_by_label("Dataset").click();
+    h.run_steps(2);
+    h.get_by_label("Analyse 1 images").click();
+    h.run_steps(1);
+    wait_idle(&mut h);
+    let analysis = h.state().session().dataset.last.clone().expect("finished");
+    assert!(analysis.objects_from.contains("detections"), "{analysis:?}");
+    let objects = &analysis.summary.objects;
+    assert!(!objects.is_empty(), "the cat is detected");
+    assert!(objects.iter().all(|o| o.source == "detection"));
+    assert!(objects.iter().any(|o| o.class == "cat"), "{objects:?}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -2,6 +2,7 @@
 //! scale, how spread each scale's attention is, and which scale fires for which objects
 //! (`assd analyze`; the definitions are in the README).
 
+mod analyser;
 mod difference;
 mod fired;
 mod grid;
@@ -11,11 +12,12 @@ mod size;
 mod spread;
 mod summary;
 
+pub use analyser::{Analyser, Objects};
 pub use difference::{Difference, ScaleDifference};
 pub use fired::fired_scale;
 pub use grid::{Grid, object_cells};
 pub use object_attention::{ObjectAttention, object_attention};
-pub use plots::write_plots;
+pub use plots::{lift_rgb, write_plots};
 pub use size::SizeBucket;
 pub use spread::{Spread, distance, entropy};
-pub use summary::{ObjectRecord, ScaleSummary, Summary};
+pub use summary::{GroupScale, ObjectRecord, ScaleSummary, Summary};

@@ -55,25 +55,29 @@ pub fn write_plots(summary: &Summary, dir: &Path) -> Result<Vec<PathBuf>, PlotEr
 
 /// The heatmap's classes: those with ≥ MIN_OBJECTS objects, most frequent first.
 fn heatmap_classes(summary: &Summary) -> Vec<(String, usize)> {
-    let mut rows: Vec<(String, usize)> = (summary.by_class.iter())
-        .map(|(class, scales)| (class.clone(), scales.first().map_or(0, |g| g.objects)))
-        .filter(|(_, n)| *n >= MIN_OBJECTS)
+    let mut rows: Vec<(String, usize)> = (summary.frequent_classes(MIN_OBJECTS).into_iter())
+        .map(|(class, n)| (class.to_string(), n))
         .collect();
-    rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     rows.truncate(MAX_CLASSES);
     rows
 }
 
 /// Lift on a diverging scale: blue below 1 (looks away), white at 1 (uniform), red above,
 /// saturating at ¼ and 4.
-fn lift_colour(lift: f64) -> RGBColor {
+/// (The app's Dataset view paints its cells with the same scale.)
+pub fn lift_rgb(lift: f64) -> [u8; 3] {
     let t = (lift.max(1e-6).log2() / 2.0).clamp(-1.0, 1.0);
     let mix = |from: f64, to: f64, t: f64| (from + (to - from) * t) as u8;
     if t >= 0.0 {
-        RGBColor(255, mix(255.0, 60.0, t), mix(255.0, 50.0, t))
+        [255, mix(255.0, 60.0, t), mix(255.0, 50.0, t)]
     } else {
-        RGBColor(mix(255.0, 40.0, -t), mix(255.0, 90.0, -t), 255)
+        [mix(255.0, 40.0, -t), mix(255.0, 90.0, -t), 255]
     }
+}
+
+fn lift_colour(lift: f64) -> RGBColor {
+    let [r, g, b] = lift_rgb(lift);
+    RGBColor(r, g, b)
 }
 
 fn lift_heatmap<DB: DrawingBackend>(

@@ -154,6 +154,17 @@ impl Summary {
         }
     }
 
+    /// The classes with ≥ `min_objects` objects and their counts, most frequent first (then
+    /// by name).
+    pub fn frequent_classes(&self, min_objects: usize) -> Vec<(&str, usize)> {
+        let mut rows: Vec<(&str, usize)> = (self.by_class.iter())
+            .map(|(class, scales)| (class.as_str(), scales.first().map_or(0, |g| g.objects)))
+            .filter(|(_, n)| *n >= min_objects)
+            .collect();
+        rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        rows
+    }
+
     /// The per-scale table the terminal shows.
     pub fn table(&self) -> String {
         let opt = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3}"));

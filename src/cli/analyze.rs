@@ -8,15 +8,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use assd::Detector;
-use assd::analysis::{
-    Difference, Grid, ObjectRecord, SizeBucket, Spread, Summary, fired_scale, object_attention,
-    object_cells, write_plots,
-};
+use assd::analysis::{Analyser, Difference, Objects, Summary, write_plots};
 use assd::dataset::{Dataset, Sample};
-use assd::detect::DetectConfig;
 use assd::fsutil::write_atomic;
 use assd::image_files::images_in;
-use assd::inference::tensor_to_vec;
 use assd::preprocess::load_image;
 use clap::Args;
 
@@ -42,17 +37,14 @@ pub struct AnalyzeArgs {
     /// the per-scale differences (this model minus the baseline) to DIR/difference.csv.
     #[arg(long)]
     baseline: Option<PathBuf>,
+    /// Images per forward pass, as for `assd detect --batch` (each image's maps are still
+    /// read and dropped one at a time).
+    #[arg(long, default_value_t = 1)]
+    batch: usize,
     /// Also write every image's full maps as maps/<image stem>.safetensors (`scale_<s>`,
     /// `[N, N]` f32; metadata image, width, height).
     #[arg(long)]
     dump_maps: bool,
-}
-
-/// One object to analyse: its box, class name and the model label it is detected as.
-struct Target {
-    bbox: [f32; 4],
-    class: String,
-    label: usize,
 }
 
 /// The images to analyse, read once for the model and its baseline.
@@ -139,12 +131,16 @@ fn analyse(
     dump_maps: bool,
 ) -> Result<Summary> {
     // The classes this model shares with the dataset (each model its own).
-    let (dataset, labels, source) = if images.annotated {
+    let (dataset, objects_are) = if images.annotated {
         let names = &detector.head.class_names;
         let (dataset, labels) = shared_classes(images.dataset.clone(), names)?;
-        (Cow::Owned(dataset), labels, "gt")
+        let classes = dataset.classes.clone();
+        (
+            Cow::Owned(dataset),
+            Objects::GroundTruth { classes, labels },
+        )
     } else {
-        (Cow::Borrowed(&images.dataset), Vec::new(), "detection")
+        (Cow::Borrowed(&images.dataset), Objects::Detections)
     };
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let maps_dir = out.join("maps");
@@ -152,92 +148,47 @@ fn analyse(
         std::fs::create_dir_all(&maps_dir)
             .with_context(|| format!("creating {}", maps_dir.display()))?;
     }
-    let config = DetectConfig {
-        conf_thresh: args.conf,
-        ..detector.config().detect
-    };
-    let mut grids: Vec<Grid> = Vec::new();
-    let mut spreads: Vec<Spread> = Vec::new();
-    let mut objects: Vec<ObjectRecord> = Vec::new();
-    let (mut analysed, mut unreadable) = (0usize, Vec::new());
-    let mut attention_scales = None;
+    let mut analyser = Analyser::new(objects_are, args.conf);
     let bar = image_bar(dataset.samples.len());
-    for sample in &dataset.samples {
-        bar.inc(1);
-        let image = match load_image(&sample.image) {
-            Ok(image) => image,
-            Err(e) => {
-                unreadable.push(format!("{}: {e}", sample.image.display()));
-                continue;
+    for chunk in dataset.samples.chunks(args.batch.max(1)) {
+        let mut read = Vec::new();
+        for sample in chunk {
+            match load_image(&sample.image) {
+                Ok(image) => read.push((sample, image)),
+                Err(e) => analyser.skip(&sample.image, &e.to_string()),
             }
-        };
-        let size = [image.width(), image.height()];
-        let inference = detector.infer(&image);
-        let detections = detector.detections(&inference, &config);
-        let targets: Vec<Target> = if source == "gt" {
-            (sample.objects.iter().filter(|o| !o.difficult))
-                .map(|o| Target {
-                    bbox: o.bbox,
-                    class: dataset.classes[o.class].clone(),
-                    label: labels[o.class],
-                })
-                .collect()
+        }
+        let pictures: Vec<_> = read.iter().map(|(_, image)| image.clone()).collect();
+        let inferences = if pictures.is_empty() {
+            Vec::new()
         } else {
-            (detections.iter())
-                .map(|d| Target {
-                    bbox: d.bbox,
-                    class: d.label.clone(),
-                    label: d.class_id,
-                })
-                .collect()
+            detector.infer_batch(&pictures)
         };
-        if grids.is_empty() {
-            grids = (inference.raw.feature_sizes.iter())
-                .map(|&[h, w]| Grid { h, w })
-                .collect();
-            spreads = vec![Spread::default(); inference.attention.len()];
-        }
-        attention_scales.get_or_insert(inference.attention.len());
-        let first = objects.len();
-        for t in &targets {
-            objects.push(ObjectRecord {
-                image: sample.image.display().to_string(),
-                class: t.class.clone(),
-                bbox: t.bbox,
-                size: SizeBucket::of(t.bbox),
-                source,
-                fired_scale: fired_scale(t.bbox, t.label, &detections, args.conf),
-                per_scale: Vec::new(),
+        for ((sample, image), inference) in read.iter().zip(&inferences) {
+            let mut dumped = Vec::new();
+            analyser.add(detector, sample, inference, |s, n, map| {
+                if dump_maps {
+                    dumped.push((format!("scale_{s}"), n, map.to_vec()));
+                }
             });
-        }
-        let mut dumped = Vec::new();
-        // One scale's N×N map on the host at a time (unless they are all being written).
-        for (s, beta) in inference.attention.iter().enumerate() {
-            let [h, w] = inference.raw.feature_sizes[s];
-            let grid = Grid { h, w };
-            let map = tensor_to_vec(beta.clone());
-            spreads[s].add_map(&map, grid);
-            for (o, t) in objects[first..].iter_mut().zip(&targets) {
-                let cells = object_cells(grid, t.bbox, size);
-                o.per_scale.push(object_attention(&map, grid.n(), &cells));
-            }
             if dump_maps {
-                dumped.push((format!("scale_{s}"), grid.n(), map));
+                let size = [image.width(), image.height()];
+                write_maps(&maps_dir, &sample.image, size, &dumped)?;
             }
         }
-        if dump_maps {
-            write_maps(&maps_dir, &sample.image, size, &dumped)?;
-        }
-        analysed += 1;
+        bar.inc(chunk.len() as u64);
     }
     bar.finish_and_clear();
-    if !unreadable.is_empty() {
-        eprintln!("note: {} unreadable images skipped:", unreadable.len());
-        for u in &unreadable {
+    if !analyser.unreadable.is_empty() {
+        eprintln!(
+            "note: {} unreadable images skipped:",
+            analyser.unreadable.len()
+        );
+        for u in &analyser.unreadable {
             eprintln!("  {u}");
         }
     }
-    if attention_scales == Some(0) {
+    if analyser.has_attention() == Some(false) {
         eprintln!(
             "note: {} has no attention units: only which scale fires is reported",
             detector.config().name
@@ -247,9 +198,7 @@ fn analyse(
         .map(|d| d.display().to_string())
         .collect();
     let model = format!("{} ({})", detector.config().name, weights.display());
-    Ok(Summary::new(
-        model, data, analysed, &grids, &spreads, objects,
-    ))
+    Ok(analyser.finish(model, data))
 }
 
 /// `analysis.json` and the CSV tables in `dir`.

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use assd::dataset::{Dataset, Format};
-use assd::eval::class_map;
+use assd::eval::shared_with_model;
 use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Debug, clap::Args)]
@@ -80,28 +80,12 @@ impl DataArgs {
 /// `dataset` restricted to the classes the model predicts (named when some are left out),
 /// with each kept class's model label (1-based).
 pub fn shared_classes(dataset: Dataset, model_names: &[String]) -> Result<(Dataset, Vec<usize>)> {
-    let matched = class_map(&dataset, model_names).map_err(anyhow::Error::msg)?;
-    if matched.by_position {
-        eprintln!(
-            "note: class names differ ({} vs the model's); matching them by position",
-            dataset.classes.join(", ")
-        );
+    let (dataset, labels, notes) =
+        shared_with_model(dataset, model_names).map_err(anyhow::Error::msg)?;
+    for note in notes {
+        eprintln!("note: {note}");
     }
-    let map = matched.labels;
-    let left_out: Vec<&str> = (dataset.classes.iter())
-        .zip(&map)
-        .filter(|(_, m)| m.is_none())
-        .map(|(c, _)| c.as_str())
-        .collect();
-    if !left_out.is_empty() {
-        eprintln!(
-            "note: using the {} classes the model and the dataset share; left out (the model \
-             does not predict them): {}",
-            map.len() - left_out.len(),
-            left_out.join(", ")
-        );
-    }
-    Ok(dataset.restricted_to(&map))
+    Ok((dataset, labels))
 }
 
 /// A progress bar over `images` images.

@@ -2,6 +2,7 @@
 //! (images with pixel boxes and class indices). Malformed files are errors that name the file
 //! and the line or field.
 
+mod beside;
 mod coco;
 mod collection;
 mod error;
@@ -12,6 +13,7 @@ mod sample;
 mod voc;
 mod yolo;
 
+pub use beside::{AnnotationSource, annotations_beside};
 pub use coco::CocoReader;
 pub use collection::Dataset;
 pub use error::DatasetError;

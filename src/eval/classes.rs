@@ -12,6 +12,39 @@ pub struct ClassMatch {
     pub by_position: bool,
 }
 
+/// `dataset` restricted to the classes the model predicts, with each kept class's model label
+/// (1-based), and notes to show the user: classes matched by position, or left out because
+/// the model does not predict them (named).
+pub fn shared_with_model(
+    dataset: Dataset,
+    model_names: &[String],
+) -> Result<(Dataset, Vec<usize>, Vec<String>), String> {
+    let matched = class_map(&dataset, model_names)?;
+    let mut notes = Vec::new();
+    if matched.by_position {
+        notes.push(format!(
+            "class names differ ({} vs the model's); matching them by position",
+            dataset.classes.join(", ")
+        ));
+    }
+    let map = matched.labels;
+    let left_out: Vec<&str> = (dataset.classes.iter())
+        .zip(&map)
+        .filter(|(_, m)| m.is_none())
+        .map(|(c, _)| c.as_str())
+        .collect();
+    if !left_out.is_empty() {
+        notes.push(format!(
+            "using the {} classes the model and the dataset share; left out (the model does \
+             not predict them): {}",
+            map.len() - left_out.len(),
+            left_out.join(", ")
+        ));
+    }
+    let (dataset, labels) = dataset.restricted_to(&map);
+    Ok((dataset, labels, notes))
+}
+
 /// Dataset classes → model labels: by name (VOC and COCO spellings meet, see
 /// [`canonical_class_name`]) when any class is shared, else by position over the model's
 /// named outputs when the counts agree.

@@ -11,7 +11,7 @@ mod report;
 mod tide;
 
 pub use ap::{MatchRule, PrCurve, ScoredBox, TruthBox, box_iou, pr_curve};
-pub use classes::{ClassMatch, class_map};
+pub use classes::{ClassMatch, class_map, shared_with_model};
 pub use evaluate::evaluate;
 pub use plot::write_pr_curves;
 pub use predict::{ImagePredictions, predict};

@@ -33,6 +33,19 @@ pub enum Action {
     Snapshot,
     /// Fine-tune the loaded model on the labelled images of the folder.
     StartFinetune,
+    /// Analyse the open folder (Dataset view); detections count from score `conf`.
+    AnalyseFolder {
+        conf: f32,
+    },
+    CancelAnalysis,
+    /// Open `image` with `bbox` (an object of the dataset analysis) marked, scale `scale`
+    /// shown large and the attention of the box's centre on screen; `label` tags the box.
+    OpenObject {
+        image: PathBuf,
+        bbox: [f32; 4],
+        scale: usize,
+        label: String,
+    },
     /// A line for the status bar (the outcome of something a panel did itself).
     Report(String),
 }

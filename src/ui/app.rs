@@ -9,11 +9,13 @@ use super::attention_strip::attention_strip;
 use super::camera_menu::CameraList;
 use super::class_filter::ClassFilter;
 use super::controls_panel::{Controls, controls_panel};
+use super::dataset_panel::{Folder, dataset_panel};
+use super::dataset_view::{DatasetView, Page};
 use super::detection_focus::DetectionFocus;
 use super::exports::{ExportKind, Shown, export_to, snapshot};
 use super::file_list::file_list;
 use super::finetune::{FineTune, Start};
-use super::image_view::{Overlay, Picture, image_view};
+use super::image_view::{MarkedObject, Overlay, Picture, image_view};
 use super::input::{dropped_file, navigation_keys};
 use super::label_editor::LabelEditor;
 use super::live::Live;
@@ -36,6 +38,10 @@ pub struct AssdApp {
     cameras: CameraList,
     editor: LabelEditor,
     finetune: FineTune,
+    /// The Dataset page's view of the analysis, and which page is shown.
+    dataset: DatasetView,
+    /// The object the Dataset page opened, marked on its image.
+    marked: Option<MarkedObject>,
     /// Outcome of the last action, shown in the status bar.
     message: Option<String>,
     /// For repaints and textures from outside the frame callbacks.
@@ -58,6 +64,8 @@ impl AssdApp {
             cameras: None,
             editor: LabelEditor::default(),
             finetune: FineTune::default(),
+            dataset: DatasetView::default(),
+            marked: None,
             message: None,
             repaint: ctx.clone(),
         };
@@ -109,6 +117,12 @@ impl AssdApp {
                     self.message = Some(format!("cannot fine-tune: {e}"));
                 }
             }
+            Action::OpenObject {
+                image,
+                bbox,
+                scale,
+                label,
+            } => self.open_object(image, bbox, scale, label),
             Action::Report(message) => self.message = Some(message),
             session_only => self.session.apply(session_only),
         }
@@ -126,6 +140,43 @@ impl AssdApp {
             self.view.fit();
             self.focus = DetectionFocus::default();
         }
+    }
+
+    /// Shows `image` (in the list, else opening its folder) with `bbox` marked, `scale` large
+    /// and the attention of the box's centre.
+    fn open_object(&mut self, image: PathBuf, bbox: [f32; 4], scale: usize, label: String) {
+        match self
+            .session
+            .library
+            .files()
+            .iter()
+            .position(|f| *f == image)
+        {
+            Some(index) => self.select(index),
+            None => self.apply(Action::OpenPath(image.clone())),
+        }
+        if self.session.current().path != Some(image.as_path()) {
+            return; // it could not be opened: the status bar says why
+        }
+        self.dataset.page = Page::Image;
+        let [x1, y1, x2, y2] = bbox;
+        let centre = [(x1 + x2) / 2.0, (y1 + y2) / 2.0];
+        self.marked = Some(MarkedObject {
+            image: image.clone(),
+            bbox,
+            label,
+        });
+        self.session.look_at_pixel(image, centre, scale);
+    }
+
+    /// The Dataset page's view (page shown, cell chosen).
+    pub fn dataset_view(&self) -> &DatasetView {
+        &self.dataset
+    }
+
+    /// The object the Dataset page opened.
+    pub fn marked(&self) -> Option<&MarkedObject> {
+        self.marked.as_ref()
     }
 
     /// The model, the images and live stream it runs on, and the attention asked of it.
@@ -183,7 +234,16 @@ impl AssdApp {
         egui::Panel::top("menu").show(ui, |ui| {
             let (camera, places) = (&mut self.settings.camera, &self.settings.places);
             let labelling = self.editor.enabled;
-            let menu = menu_bar(ui, &mut self.cameras, camera, places, labelling, current);
+            let page = &mut self.dataset.page;
+            let menu = menu_bar(
+                ui,
+                &mut self.cameras,
+                camera,
+                places,
+                labelling,
+                page,
+                current,
+            );
             actions.extend(menu);
         });
         egui::Panel::bottom("status").show(ui, |ui| {
@@ -218,6 +278,16 @@ impl AssdApp {
             });
         });
         egui::CentralPanel::default().show(ui, |ui| {
+            if self.dataset.page == Page::Dataset {
+                let folder = Folder {
+                    path: session.library.folder(),
+                    images: session.library.files().len(),
+                    model_loaded: head.is_some(),
+                };
+                let run = &session.dataset;
+                actions.extend(dataset_panel(ui, &mut self.dataset, run, folder));
+                return;
+            }
             let detections = current.detections(&self.filter);
             let overlay = Overlay {
                 attention: view,
@@ -225,6 +295,7 @@ impl AssdApp {
                 heatmap: &self.settings.heatmap,
                 show_boxes: self.settings.detection.show_boxes,
                 detections: &detections,
+                marked: self.marked.as_ref(),
             };
             let picture = Picture::new(path, &session.library, head.is_some());
             let editor = self.editor.enabled.then_some(&mut self.editor);

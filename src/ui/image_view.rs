@@ -64,6 +64,16 @@ pub struct Overlay<'a> {
     pub show_boxes: bool,
     /// The visible detections (class filter applied).
     pub detections: &'a [&'a Detection],
+    /// An object of the dataset analysis to mark, when it is on this image.
+    pub marked: Option<&'a MarkedObject>,
+}
+
+/// An object the Dataset view opened: its box and the tag it carries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MarkedObject {
+    pub image: std::path::PathBuf,
+    pub bbox: [f32; 4],
+    pub label: String,
 }
 
 fn box_area([x1, y1, x2, y2]: [f32; 4]) -> f32 {
@@ -176,6 +186,9 @@ pub fn image_view(
     if overlay.show_boxes {
         draw_boxes(&painter, rect, size, overlay.detections, focus);
     }
+    if let Some(marked) = overlay.marked.filter(|m| m.image == path) {
+        draw_marked(&painter, rect, size, marked);
+    }
     let response = match under_pointer.and_then(|i| overlay.detections.get(i)) {
         Some(d) => {
             let [x1, y1, x2, y2] = d.bbox;
@@ -211,6 +224,23 @@ pub fn image_view(
     let shown = attention.map(|v| query_cell(v.pixel, size, finest));
     (clicked.is_some() || shown != Some(query_cell(pixel, size, finest)))
         .then_some(Action::QueryAttention(pixel))
+}
+
+/// The marked object: a white box outlined in black (it stands out from every class colour)
+/// with its tag below.
+fn draw_marked(painter: &egui::Painter, rect: Rect, size: [u32; 2], marked: &MarkedObject) {
+    let [x1, y1, x2, y2] = marked.bbox;
+    let r = Rect::from_min_max(
+        to_screen(rect, size, [x1, y1]),
+        to_screen(rect, size, [x2, y2]),
+    );
+    painter.rect_stroke(r, 0.0, Stroke::new(4.0, Color32::BLACK), StrokeKind::Middle);
+    painter.rect_stroke(r, 0.0, Stroke::new(2.0, Color32::WHITE), StrokeKind::Middle);
+    let font = egui::FontId::proportional(13.0);
+    let galley = painter.layout_no_wrap(marked.label.clone(), font, Color32::BLACK);
+    let tag = Rect::from_min_size(egui::pos2(r.min.x, r.max.y), galley.size() + vec2(6.0, 2.0));
+    painter.rect_filled(tag, 0.0, Color32::WHITE);
+    painter.galley(tag.min + vec2(3.0, 1.0), galley, Color32::BLACK);
 }
 
 fn draw_boxes(
@@ -280,6 +310,7 @@ mod tests {
                 heatmap: &s.heatmap,
                 show_boxes: true,
                 detections: &visible,
+                marked: None,
             };
             let picture = Picture::Ready {
                 path,
@@ -397,6 +428,7 @@ mod tests {
                 heatmap: &heatmap,
                 show_boxes: true,
                 detections: &[],
+                marked: None,
             };
             let picture = Picture::Failed {
                 path: &path,

@@ -83,6 +83,7 @@ fn pixels(image: &RgbImage) -> ColorImage {
 /// The open folder and the results per image.
 #[derive(Default)]
 pub struct Library {
+    folder: Option<PathBuf>,
     files: Vec<PathBuf>,
     current: Option<usize>,
     entries: HashMap<PathBuf, Entry>,
@@ -129,11 +130,17 @@ impl Library {
         };
         self.files = files;
         self.current = None;
+        self.folder = Some(folder.clone());
         Ok((folder, index))
     }
 
     pub fn files(&self) -> &[PathBuf] {
         &self.files
+    }
+
+    /// The folder listed, once one is open.
+    pub fn folder(&self) -> Option<&Path> {
+        self.folder.as_deref()
     }
 
     /// Index of the file shown in the strip.

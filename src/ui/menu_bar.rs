@@ -1,8 +1,10 @@
-//! The menu bar: Camera, the "Edit labels" toggle, and File (open, export, recent).
+//! The menu bar: File (open, export, recent), the page shown (Image or Dataset), Camera and
+//! the "Edit labels" toggle.
 
 use super::action::Action;
 use super::camera_menu::{CameraList, camera_menu};
 use super::current::Current;
+use super::dataset_view::Page;
 use super::dialogs::{image_dialog, starting_in, weights_dialog};
 use super::export_menu::export_menu;
 use super::settings::{CameraSettings, Places};
@@ -14,11 +16,21 @@ pub fn menu_bar(
     camera: &mut CameraSettings,
     places: &Places,
     labelling: bool,
+    page: &mut Page,
     current: Current<'_>,
 ) -> Option<Action> {
     let mut action = None;
     let last_folder = places.last_folder.as_deref();
     egui::MenuBar::new().ui(ui, |ui| {
+        ui.menu_button("File", |ui| {
+            file_menu(ui, places, current, &mut action);
+        });
+        ui.separator();
+        ui.selectable_value(page, Page::Image, "Image")
+            .on_hover_text("The image with its detections and attention");
+        ui.selectable_value(page, Page::Dataset, "Dataset")
+            .on_hover_text("Which scale attends to which objects, over the whole folder");
+        ui.separator();
         ui.menu_button("Camera", |ui| {
             action = camera_menu(ui, cameras, camera, last_folder).or(action.take());
         });
@@ -32,39 +44,47 @@ pub fn menu_bar(
         {
             action = Some(Action::SetAnnotating(on));
         }
-        ui.menu_button("File", |ui| {
-            if ui.button("Open image…").clicked() {
-                if let Some(path) = image_dialog(last_folder).pick_file() {
-                    action = Some(Action::OpenPath(path));
-                }
-                ui.close();
-            }
-            if ui.button("Open folder…").clicked() {
-                if let Some(path) = starting_in(rfd::FileDialog::new(), last_folder).pick_folder() {
-                    action = Some(Action::OpenPath(path));
-                }
-                ui.close();
-            }
-            if ui.button("Open weights…").clicked() {
-                if let Some(path) = weights_dialog().pick_file() {
-                    action = Some(Action::LoadWeights(path));
-                }
-                ui.close();
-            }
-            ui.menu_button("Export", |ui| {
-                action = export_menu(ui, current).or(action.take());
-            });
-            ui.menu_button("Recent", |ui| {
-                for path in &places.recent {
-                    if ui.button(path.display().to_string()).clicked() {
-                        action = Some(Action::OpenPath(path.clone()));
-                        ui.close();
-                    }
-                }
-            });
-        });
     });
     action
+}
+
+/// File: open an image, a folder or weights, export, recent places.
+fn file_menu(
+    ui: &mut egui::Ui,
+    places: &Places,
+    current: Current<'_>,
+    action: &mut Option<Action>,
+) {
+    let last_folder = places.last_folder.as_deref();
+    if ui.button("Open image…").clicked() {
+        if let Some(path) = image_dialog(last_folder).pick_file() {
+            *action = Some(Action::OpenPath(path));
+        }
+        ui.close();
+    }
+    if ui.button("Open folder…").clicked() {
+        if let Some(path) = starting_in(rfd::FileDialog::new(), last_folder).pick_folder() {
+            *action = Some(Action::OpenPath(path));
+        }
+        ui.close();
+    }
+    if ui.button("Open weights…").clicked() {
+        if let Some(path) = weights_dialog().pick_file() {
+            *action = Some(Action::LoadWeights(path));
+        }
+        ui.close();
+    }
+    ui.menu_button("Export", |ui| {
+        *action = export_menu(ui, current).or(action.take());
+    });
+    ui.menu_button("Recent", |ui| {
+        for path in &places.recent {
+            if ui.button(path.display().to_string()).clicked() {
+                *action = Some(Action::OpenPath(path.clone()));
+                ui.close();
+            }
+        }
+    });
 }
 
 #[cfg(test)]
@@ -83,6 +103,7 @@ mod tests {
         library: Library,
         attention: AttentionState,
         labelling: bool,
+        page: Page,
         actions: Vec<Action>,
     }
 
@@ -97,12 +118,14 @@ mod tests {
             library: Library::default(),
             attention: AttentionState::default(),
             labelling,
+            page: Page::Image,
             actions: Vec::new(),
         };
         harness([800.0, 400.0], state, |ui, s: &mut State| {
             let current = Current::new(&s.library, None, &s.attention);
             let (camera, places) = (&mut s.settings.camera, &s.settings.places);
-            let bar = menu_bar(ui, &mut s.cameras, camera, places, s.labelling, current);
+            let (labelling, page) = (s.labelling, &mut s.page);
+            let bar = menu_bar(ui, &mut s.cameras, camera, places, labelling, page, current);
             s.actions.extend(bar);
         })
     }
@@ -118,6 +141,18 @@ mod tests {
             h.state().cameras.is_none(),
             "cameras are listed only when the menu opens"
         );
+    }
+
+    #[test]
+    fn the_dataset_page_is_chosen_in_the_bar() {
+        let mut h = bar(false, &[]);
+        h.run();
+        h.get_by_label("Dataset").click();
+        h.run();
+        assert_eq!(h.state().page, Page::Dataset);
+        h.get_by_label("Image").click();
+        h.run();
+        assert_eq!(h.state().page, Page::Image);
     }
 
     #[test]

@@ -25,6 +25,7 @@
 //! as every panel reads it.
 
 mod action;
+mod analysis_job;
 mod annotate_panel;
 mod app;
 mod attention_panel;
@@ -35,6 +36,9 @@ mod class_filter;
 pub mod colormap;
 mod controls_panel;
 mod current;
+mod dataset_panel;
+mod dataset_run;
+mod dataset_view;
 mod detection_focus;
 mod detections_panel;
 mod dialogs;
@@ -69,8 +73,10 @@ mod zoom_pan;
 pub use action::Action;
 pub use app::AssdApp;
 pub use current::Current;
+pub use dataset_view::{DatasetView, Page};
 pub use exports::ExportKind;
 pub use finetune::FineTune;
+pub use image_view::MarkedObject;
 pub use label_editor::LabelEditor;
 pub use live::LiveStatus;
 pub use options::AppOptions;

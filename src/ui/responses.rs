@@ -2,6 +2,7 @@
 
 use super::attention_state::AttentionState;
 use super::current::shown_path;
+use super::dataset_run::DatasetRun;
 use super::library::{Entry, Library};
 use super::live::Live;
 use super::model::{Model, WeightsState};
@@ -16,6 +17,7 @@ pub struct Inbox<'a> {
     pub library: &'a mut Library,
     pub attention: &'a mut AttentionState,
     pub live: Option<&'a mut Live>,
+    pub dataset: &'a mut DatasetRun,
 }
 
 /// Applies `response`; true when the current file may need running again (new weights, or
@@ -28,6 +30,7 @@ pub fn take_response(response: Response, inbox: Inbox<'_>) -> bool {
         library,
         attention,
         live,
+        dataset,
     } = inbox;
     match response {
         Response::WeightsLoaded {
@@ -98,6 +101,10 @@ pub fn take_response(response: Response, inbox: Inbox<'_>) -> bool {
             elapsed,
         } => {
             attention.arrived(path, pixel, scales, elapsed);
+            false
+        }
+        Response::Analysis(update) => {
+            dataset.update(update);
             false
         }
     }

@@ -5,8 +5,10 @@
 use std::path::{Path, PathBuf};
 
 use super::action::Action;
+use super::analysis_job::AnalysisRequest;
 use super::attention_state::AttentionState;
 use super::current::Current;
+use super::dataset_run::DatasetRun;
 use super::library::Library;
 use super::live::{Live, LiveStatus};
 use super::model::Model;
@@ -23,6 +25,10 @@ pub struct Session {
     /// The live stream, when one is shown.
     pub live: Option<Live>,
     pub attention: AttentionState,
+    /// The open folder's dataset analysis.
+    pub dataset: DatasetRun,
+    /// A pixel of an image being opened whose attention is asked for once it has run.
+    look_when_shown: Option<(PathBuf, [f32; 2])>,
 }
 
 impl Session {
@@ -37,6 +43,8 @@ impl Session {
             library: Library::default(),
             live: None,
             attention,
+            dataset: DatasetRun::default(),
+            look_when_shown: None,
         }
     }
 
@@ -47,7 +55,10 @@ impl Session {
 
     /// Nothing is loading or running.
     pub fn is_idle(&self) -> bool {
-        !self.model.is_loading() && !self.library.is_running() && !self.attention.is_pending()
+        !self.model.is_loading()
+            && !self.library.is_running()
+            && !self.attention.is_pending()
+            && !self.dataset.is_running()
     }
 
     /// Makes file `index` current, asking the worker for it unless cached or running; true
@@ -76,6 +87,8 @@ impl Session {
             Action::StopCamera => self.live.iter_mut().for_each(Live::stop),
             Action::PauseCamera(paused) => self.live.iter().for_each(|l| l.set_paused(paused)),
             Action::CloseCamera => self.close_camera(),
+            Action::AnalyseFolder { conf } => self.analyse_folder(conf),
+            Action::CancelAnalysis => self.model.send(Request::CancelAnalysis),
             _ => {}
         }
     }
@@ -85,6 +98,43 @@ impl Session {
         self.attention.selected_scale = detection.scale;
         let [x1, y1, x2, y2] = detection.bbox;
         self.query_attention([(x1 + x2) / 2.0, (y1 + y2) / 2.0]);
+    }
+
+    /// Shows scale `scale` of the current image `path` and the attention of `pixel` once the
+    /// image has run (at once when it has).
+    pub fn look_at_pixel(&mut self, path: PathBuf, pixel: [f32; 2], scale: usize) {
+        self.attention.selected_scale = scale;
+        self.look_when_shown = Some((path, pixel));
+        self.look_if_shown();
+    }
+
+    /// Asks for the waiting look once its image is on screen with its forward pass.
+    fn look_if_shown(&mut self) {
+        let current = self.current();
+        let ready = current.entry.is_some() && current.path.is_some();
+        let path = current.path.map(Path::to_path_buf);
+        match self.look_when_shown.take() {
+            Some((p, pixel)) if ready && path.as_ref() == Some(&p) => self.query_attention(pixel),
+            // Another image was chosen meanwhile: that look is void.
+            Some((p, _)) if path.as_ref() != Some(&p) => {}
+            waiting => self.look_when_shown = waiting,
+        }
+    }
+
+    /// Analyses the open folder's images on the worker (replacing a run under way).
+    fn analyse_folder(&mut self, conf: f32) {
+        let files = self.library.files().to_vec();
+        let folder = match self.library.folder() {
+            Some(f) if !f.as_os_str().is_empty() => f.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        self.dataset.started(files.len());
+        let request = AnalysisRequest {
+            folder,
+            files,
+            conf,
+        };
+        self.model.send(Request::Analyse(request));
     }
 
     /// The live stream's figures, when live.
@@ -152,6 +202,7 @@ impl Session {
                 library: &mut self.library,
                 attention: &mut self.attention,
                 live: self.live.as_mut(),
+                dataset: &mut self.dataset,
             };
             // A newer image may have been selected while this one ran, or new weights loaded.
             if take_response(response, inbox)
@@ -161,5 +212,6 @@ impl Session {
                 self.show_file(i);
             }
         }
+        self.look_if_shown();
     }
 }

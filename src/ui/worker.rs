@@ -4,11 +4,12 @@
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 use std::time::{Duration, Instant};
 
 use image::RgbImage;
 
+use super::analysis_job::{AnalysisJob, AnalysisRequest, AnalysisUpdate};
 use crate::attention_query::{ScaleAttention, attention_at};
 use crate::backend::{DeviceChoice, SelectedDevice, select_device};
 use crate::camera::LatestFrame;
@@ -40,6 +41,10 @@ pub enum Request {
     },
     /// Forget the pinned live pixel (a new stream).
     UnpinLive,
+    /// Analyse a folder (replacing any analysis under way): one image per turn, between the
+    /// other requests.
+    Analyse(AnalysisRequest),
+    CancelAnalysis,
 }
 
 #[derive(Debug)]
@@ -80,6 +85,7 @@ pub enum Response {
         elapsed: Duration,
         attention: Option<([f32; 2], Vec<ScaleAttention>, Duration)>,
     },
+    Analysis(AnalysisUpdate),
 }
 
 /// Handle to the model thread.
@@ -108,16 +114,39 @@ impl Worker {
                     detector: None,
                     kept: VecDeque::new(),
                     live_pixel: None,
+                    analysis: None,
                 };
-                while let Ok(first) = inbox.recv() {
-                    for request in latest_wins(first, &inbox) {
-                        let Some(response) = state.handle(request) else {
-                            continue;
-                        };
-                        if outbox.send(response).is_err() {
+                let send = |response: Response| {
+                    let sent = outbox.send(response).is_ok();
+                    wake();
+                    sent
+                };
+                loop {
+                    // While an analysis runs, requests are taken as they come and one of its
+                    // images runs after each round of them.
+                    let first = if state.analysis.is_some() {
+                        match inbox.try_recv() {
+                            Ok(request) => Some(request),
+                            Err(TryRecvError::Empty) => None,
+                            Err(TryRecvError::Disconnected) => return,
+                        }
+                    } else {
+                        match inbox.recv() {
+                            Ok(request) => Some(request),
+                            Err(_) => return,
+                        }
+                    };
+                    for request in first.map(|f| latest_wins(f, &inbox)).unwrap_or_default() {
+                        if let Some(response) = state.handle(request)
+                            && !send(response)
+                        {
                             return;
                         }
-                        wake();
+                    }
+                    if let Some(update) = state.analyse_next()
+                        && !send(Response::Analysis(update))
+                    {
+                        return;
                     }
                 }
             })
@@ -157,7 +186,11 @@ fn latest_wins(first: Request, inbox: &Receiver<Request>) -> Vec<Request> {
             Request::Infer(_) => Some(*i) == last_infer,
             Request::Attention { .. } => Some(*i) == last_attention,
             // A frame request only says "look in the mailbox", which always holds the newest.
-            Request::LoadWeights(_) | Request::Frame { .. } | Request::UnpinLive => true,
+            Request::LoadWeights(_)
+            | Request::Frame { .. }
+            | Request::UnpinLive
+            | Request::Analyse(_)
+            | Request::CancelAnalysis => true,
         })
         .map(|(_, r)| r)
         .collect()
@@ -170,15 +203,44 @@ struct State {
     kept: VecDeque<(PathBuf, Inference)>,
     /// The live key and the pixel whose attention every frame reports.
     live_pixel: Option<(PathBuf, [f32; 2])>,
+    analysis: Option<AnalysisJob>,
 }
 
 impl State {
     fn handle(&mut self, request: Request) -> Option<Response> {
         Some(match request {
-            Request::LoadWeights(path) => match self.load(&path) {
-                Ok(response) => response,
-                Err(error) => Response::WeightsFailed { path, error },
-            },
+            Request::LoadWeights(path) => {
+                if self.analysis.take().is_some() {
+                    // Its figures would mix two models.
+                    let why = "the weights changed while it ran: run it again".to_string();
+                    return Some(Response::Analysis(AnalysisUpdate::Failed(why)));
+                }
+                match self.load(&path) {
+                    Ok(response) => response,
+                    Err(error) => Response::WeightsFailed { path, error },
+                }
+            }
+            Request::Analyse(request) => {
+                let Some(detector) = self.detector.as_ref() else {
+                    let why = "load weights first".to_string();
+                    return Some(Response::Analysis(AnalysisUpdate::Failed(why)));
+                };
+                match AnalysisJob::start(request, detector) {
+                    Ok(job) => {
+                        let progress = job.progress();
+                        self.analysis = Some(job);
+                        Response::Analysis(progress)
+                    }
+                    Err(why) => {
+                        self.analysis = None;
+                        Response::Analysis(AnalysisUpdate::Failed(why))
+                    }
+                }
+            }
+            Request::CancelAnalysis => {
+                self.analysis.take()?;
+                Response::Analysis(AnalysisUpdate::Cancelled)
+            }
             Request::Infer(path) => match self.infer(&path) {
                 Ok(response) => response,
                 Err(error) => Response::Failed { path, error },
@@ -243,6 +305,17 @@ impl State {
                 }
             }
         })
+    }
+
+    /// Runs the analysis's next image, if one is under way; what to report.
+    fn analyse_next(&mut self) -> Option<AnalysisUpdate> {
+        let detector = self.detector.as_ref()?;
+        let job = self.analysis.as_mut()?;
+        if job.step(detector) {
+            return Some(job.progress());
+        }
+        let job = self.analysis.take()?;
+        Some(AnalysisUpdate::Done(Box::new(job.finish(detector))))
     }
 
     fn keep(&mut self, key: &Path, inference: Inference) {
