@@ -113,3 +113,65 @@ fn eval_scores_the_models_own_best_boxes_as_perfect() {
     );
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[test]
+fn a_model_compared_with_itself_differs_by_zero_within_a_zero_interval() {
+    let root = std::env::temp_dir().join(format!("assd-compare-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("Annotations")).unwrap();
+    std::fs::create_dir_all(root.join("JPEGImages")).unwrap();
+    for i in 0..3 {
+        std::fs::copy(
+            "assets/chelsea.png",
+            root.join(format!("JPEGImages/c{i}.png")),
+        )
+        .unwrap();
+        std::fs::write(
+            root.join(format!("Annotations/c{i}.xml")),
+            format!(
+                "<annotation><filename>c{i}.png</filename><size><width>451</width>\
+                 <height>300</height></size><object><name>cat</name><difficult>0</difficult>\
+                 <bndbox><xmin>61</xmin><ymin>21</ymin><xmax>301</xmax><ymax>291</ymax>\
+                 </bndbox></object></annotation>"
+            ),
+        )
+        .unwrap();
+    }
+    let json = root.join("report.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_assd"))
+        .args(["eval", "--device", "cpu", "--data"])
+        .arg(&root)
+        .args([
+            "--compare",
+            "builtin:assd-mobilenet-coco",
+            "--resamples",
+            "300",
+        ])
+        .arg("--json")
+        .arg(&json)
+        .arg("--curves")
+        .arg(root.join("pr.png"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("paired bootstrap over images (300 resamples"),
+        "{stdout}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let c = &report["compare"];
+    assert_eq!(c["images"], 3);
+    assert_eq!(c["map_a"], report["map_coco"]);
+    assert_eq!(c["map_a"], c["map_b"]);
+    for key in ["delta_map", "delta_map50"] {
+        for end in ["estimate", "low", "high"] {
+            assert_eq!(c[key][end], 0.0, "{key}.{end} in {c}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}

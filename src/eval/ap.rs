@@ -160,18 +160,31 @@ pub fn pr_curve(
     }
 }
 
-/// pycocotools' matching (`evaluateImg`) and ranking (`accumulate`) of one class at
-/// `threshold`, counting only objects in `range`: crowd boxes and objects outside the range
-/// are ignored, a detection matched to one is neither a hit nor a false positive, and so is an
-/// unmatched detection whose own box lies outside the range. Each detection takes the
-/// best-overlapping box not yet matched (crowd regions absorb any number), preferring counted
-/// boxes to ignored ones; on equal overlap the later box, as pycocotools' loop does.
-pub fn coco_curve(
+/// What a ranked detection counts as under COCO's matching.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Hit,
+    FalsePositive,
+    /// Matched to an ignored box (crowd, or outside the area range), or an unmatched detection
+    /// whose own box lies outside the range: neither a hit nor a false positive.
+    Ignored,
+}
+
+/// pycocotools' matching (`evaluateImg`) of one class at `threshold`, counting only objects in
+/// `range`: crowd boxes and objects outside the range are ignored, a detection matched to one
+/// is neither a hit nor a false positive, and so is an unmatched detection whose own box lies
+/// outside the range. Each detection takes the best-overlapping box not yet matched (crowd
+/// regions absorb any number), preferring counted boxes to ignored ones; on equal overlap the
+/// later box, as pycocotools' loop does. Returns each detection's image and outcome in rank
+/// order (descending score; equal scores in input order, as numpy's mergesort), and the
+/// number of counted objects. Matching is per image: an image's outcomes do not depend on the
+/// others.
+pub fn coco_match(
     detections: &[ScoredBox],
     truths: &[TruthBox],
     threshold: f32,
     range: AreaRange,
-) -> PrCurve {
+) -> (Vec<(usize, Outcome)>, usize) {
     let ignored: Vec<bool> = (truths.iter())
         .map(|t| t.difficult || !range.contains(t.area))
         .collect();
@@ -188,11 +201,9 @@ pub fn coco_curve(
         }
     }
     let mut order: Vec<&ScoredBox> = detections.iter().collect();
-    // Stable: equal scores keep their input order (numpy's mergesort).
     order.sort_by(|a, b| b.score.total_cmp(&a.score));
     let mut matched = vec![false; truths.len()];
-    let (mut tp, mut fp) = (0usize, 0usize);
-    let (mut recall, mut precision) = (Vec::new(), Vec::new());
+    let mut ranked = Vec::with_capacity(order.len());
     for d in order {
         let mut best = threshold.min(1.0 - 1e-10);
         let mut hit: Option<usize> = None;
@@ -217,16 +228,33 @@ pub fn coco_curve(
             best = iou;
             hit = Some(g);
         }
-        match hit {
+        let outcome = match hit {
             Some(g) => {
                 matched[g] = true;
                 if ignored[g] {
-                    continue;
+                    Outcome::Ignored
+                } else {
+                    Outcome::Hit
                 }
-                tp += 1;
             }
-            None if !range.contains(area(d.bbox)) => continue,
-            None => fp += 1,
+            None if !range.contains(area(d.bbox)) => Outcome::Ignored,
+            None => Outcome::FalsePositive,
+        };
+        ranked.push((d.image, outcome));
+    }
+    (ranked, positives)
+}
+
+/// The precision/recall curve of ranked `outcomes` of `positives` objects (pycocotools'
+/// `accumulate`; ignored detections add no point).
+pub fn curve_of(outcomes: impl IntoIterator<Item = Outcome>, positives: usize) -> PrCurve {
+    let (mut tp, mut fp) = (0usize, 0usize);
+    let (mut recall, mut precision) = (Vec::new(), Vec::new());
+    for outcome in outcomes {
+        match outcome {
+            Outcome::Hit => tp += 1,
+            Outcome::FalsePositive => fp += 1,
+            Outcome::Ignored => continue,
         }
         let (r, p) = point(tp, fp, positives);
         recall.push(r);
@@ -237,6 +265,18 @@ pub fn coco_curve(
         precision,
         positives,
     }
+}
+
+/// pycocotools' matching and ranking of one class at `threshold` for objects in `range` (see
+/// [`coco_match`]).
+pub fn coco_curve(
+    detections: &[ScoredBox],
+    truths: &[TruthBox],
+    threshold: f32,
+    range: AreaRange,
+) -> PrCurve {
+    let (ranked, positives) = coco_match(detections, truths, threshold, range);
+    curve_of(ranked.into_iter().map(|(_, o)| o), positives)
 }
 
 /// VOC2007 11-point AP: mean over recall levels 0, 0.1, …, 1 of the best precision at

@@ -10,22 +10,7 @@ use crate::dataset::Dataset;
 pub fn evaluate(dataset: &Dataset, predictions: &[ImagePredictions]) -> Report {
     let mut classes = Vec::with_capacity(dataset.classes.len());
     for (c, name) in dataset.classes.iter().enumerate() {
-        let truths: Vec<TruthBox> = dataset
-            .samples
-            .iter()
-            .enumerate()
-            .flat_map(|(i, s)| {
-                s.objects
-                    .iter()
-                    .filter(|o| o.class == c)
-                    .map(move |o| TruthBox {
-                        image: i,
-                        bbox: o.bbox,
-                        difficult: o.difficult,
-                        area: o.bucket_area(),
-                    })
-            })
-            .collect();
+        let truths = class_truths(dataset, c);
         let detections: Vec<ScoredBox> = predictions
             .iter()
             .enumerate()
@@ -39,24 +24,7 @@ pub fn evaluate(dataset: &Dataset, predictions: &[ImagePredictions]) -> Report {
                 )
             })
             .collect();
-        // pycocotools keeps each image's 100 best detections of the class (maxDets=100).
-        let coco_detections: Vec<ScoredBox> = predictions
-            .iter()
-            .enumerate()
-            .flat_map(|(i, p)| {
-                let mut own: Vec<&(usize, f32, [f32; 4])> =
-                    p.boxes.iter().filter(|(class, _, _)| *class == c).collect();
-                own.sort_by(|a, b| b.1.total_cmp(&a.1));
-                own.into_iter()
-                    .take(100)
-                    .map(|&(_, score, bbox)| ScoredBox {
-                        image: i,
-                        score,
-                        bbox,
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .collect();
+        let coco_detections = coco_detections(predictions, c);
         let curve = pr_curve(&detections, &truths, 0.5, MatchRule::Voc);
         let sized =
             |range| ap::coco_ap_in(&coco_detections, &truths, &ap::coco_thresholds(), range);
@@ -95,8 +63,43 @@ pub fn evaluate(dataset: &Dataset, predictions: &[ImagePredictions]) -> Report {
         map_medium: mean_of_some(&classes, |c| c.ap_medium),
         map_large: mean_of_some(&classes, |c| c.ap_large),
         tide: None,
+        compare: None,
         classes,
     }
+}
+
+/// The ground-truth boxes of class `c`, each with its sample's index as image.
+pub fn class_truths(dataset: &Dataset, c: usize) -> Vec<TruthBox> {
+    (dataset.samples.iter().enumerate())
+        .flat_map(|(i, s)| {
+            (s.objects.iter().filter(|o| o.class == c)).map(move |o| TruthBox {
+                image: i,
+                bbox: o.bbox,
+                difficult: o.difficult,
+                area: o.bucket_area(),
+            })
+        })
+        .collect()
+}
+
+/// The detections of class `c` that COCO's AP scores: each image's 100 best (pycocotools'
+/// maxDets=100).
+pub fn coco_detections(predictions: &[ImagePredictions], c: usize) -> Vec<ScoredBox> {
+    (predictions.iter().enumerate())
+        .flat_map(|(i, p)| {
+            let mut own: Vec<&(usize, f32, [f32; 4])> =
+                p.boxes.iter().filter(|(class, _, _)| *class == c).collect();
+            own.sort_by(|a, b| b.1.total_cmp(&a.1));
+            own.into_iter()
+                .take(100)
+                .map(|&(_, score, bbox)| ScoredBox {
+                    image: i,
+                    score,
+                    bbox,
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// The mean of the classes' figures that exist (`None` when none does).

@@ -7,14 +7,17 @@
 //! AssdApp ─┬─ settings   detection · heatmap · camera · places (persisted, flat on disk)
 //!          ├─ session    model (worker, head, weights) · library (files, cached passes)
 //!          │             · live (stream, figures) · attention (rows, pending pixel, scale)
+//!          │             · dataset (the folder's analysis: progress, last result)
 //!          ├─ view (zoom, pan) · focus (hovered / selected detection) · filter (classes)
+//!          ├─ dataset view (page shown, heatmap cell chosen) · marked (object opened)
 //!          └─ editor (labels, classes) · finetune (job) · cameras · message
 //!
 //! each frame:  worker ──Response──► session.take_responses(&mut settings)
 //!              keys, drops ──────► Action
 //!              panel(ui, &mut its parts, & what it reads, Current) ──► Action
 //!                menu_bar · status_bar · file_list · live_panel · attention_strip
-//!                controls_panel (detections · attention · annotate · finetune) · image_view
+//!                controls_panel (detections · attention · annotate · finetune)
+//!                image_view, or dataset_panel on the Dataset page
 //!              app.apply(Action): the one place that changes several parts
 //!                └─ session.apply: what concerns the model alone ──Request──► worker
 //! ```
