@@ -20,6 +20,7 @@ fn bccd() -> Option<PathBuf> {
 #[derive(Default)]
 struct Record {
     losses: Vec<f32>,
+    distill: Vec<f32>,
     epochs: Vec<EpochReport>,
     throughput: f64,
     notes: Vec<String>,
@@ -28,6 +29,7 @@ struct Record {
 impl TrainObserver for Record {
     fn step(&mut self, r: &StepReport) {
         self.losses.push(r.loss);
+        self.distill.push(r.loss_distill);
         self.throughput = r.images_per_sec;
     }
     fn epoch(&mut self, r: &EpochReport) {
@@ -548,5 +550,71 @@ fn the_coco_model_fine_tunes_its_attention_on_coco_images() {
         // Only the attention units move (the value convs leave zero first).
         assert_eq!(changed, name.starts_with("attention."), "{name}");
     }
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn distillation_from_the_built_in_model_adds_its_term_and_a_foreign_teacher_is_refused() {
+    let Some(coco128) = common::shared_data("coco128") else {
+        return;
+    };
+    let builtin = PathBuf::from(assd::weights::BUILTIN_WEIGHTS);
+    let config = TrainConfig {
+        model: "assd-mobilenet".into(),
+        data: coco128,
+        holdout_every: Some(32),
+        weights: Some(builtin.clone()),
+        teacher: Some(builtin.clone()),
+        distill: 2.0,
+        freeze_backbone: true,
+        freeze_extras: true,
+        epochs: 1,
+        max_steps: Some(2),
+        batch_size: 2,
+        lr: 1e-3,
+        warmup_steps: 0,
+        augment: None,
+        device: DeviceChoice::Cpu,
+        ..TrainConfig::default()
+    };
+    let root = std::env::temp_dir().join(format!("assd-distill-{}", std::process::id()));
+    let mut record = Record::default();
+    let summary = train(&config, &root, false, &mut record).unwrap();
+    assert_eq!(summary.steps, 2);
+    assert!(
+        record.notes.iter().any(|n| n.contains("distilling from")),
+        "{:?}",
+        record.notes
+    );
+    assert_eq!(record.distill.len(), 2);
+    for (total, distill) in record.losses.iter().zip(&record.distill) {
+        assert!(distill.is_finite() && *distill >= 0.0, "{distill}");
+        assert!(total > distill, "the MultiBox terms are in the total too");
+    }
+    assert!(
+        record.distill[1] > 0.0,
+        "after a step the student differs from its teacher"
+    );
+
+    // A teacher with other priors and classes cannot teach: both are named.
+    let foreign = TrainConfig {
+        model: "ssd-tiny".into(),
+        weights: None,
+        teacher: Some(builtin),
+        ..config
+    };
+    let error = train(
+        &foreign,
+        &root.join("foreign"),
+        false,
+        &mut Record::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(error.contains("priors and classes differ"), "{error}");
+    assert!(
+        error.contains("builtin:assd-mobilenet-coco") && error.contains("ssd-tiny"),
+        "{error}"
+    );
     let _ = std::fs::remove_dir_all(&root);
 }

@@ -107,7 +107,10 @@ fn training_on_wgpu_matches_flex_or_the_self_check_says_why_not() {
             config.input_size,
             // Every negative kept: an untrained network scores all priors nearly alike, and
             // rounding differences between backends would reorder the 3:1 selection.
-            &MultiboxLossConfig::new().with_neg_pos_ratio(1_000_000),
+            assd::train::step::Objective {
+                loss: &MultiboxLossConfig::new().with_neg_pos_ratio(1_000_000),
+                teacher: None,
+            },
         )
         .unwrap();
         (weights(&after), loss)

@@ -4,7 +4,7 @@
 
 use super::fired::fired_scale;
 use super::grid::{Grid, object_cells};
-use super::object_attention::object_attention;
+use super::object_attention::{column_sums, object_attention};
 use super::size::SizeBucket;
 use super::spread::Spread;
 use super::summary::{ObjectRecord, Summary};
@@ -125,9 +125,11 @@ impl Analyser {
             if let Some(spread) = self.spreads.get_mut(s) {
                 spread.add_map(&map, grid);
             }
+            let columns = column_sums(&map, grid.n());
             for (o, t) in self.objects[first..].iter_mut().zip(&targets) {
                 let cells = object_cells(grid, t.bbox, size);
-                o.per_scale.push(object_attention(&map, grid.n(), &cells));
+                o.per_scale
+                    .push(object_attention(&map, grid.n(), &cells, &columns));
             }
             each_map(s, grid.n(), &map);
         }

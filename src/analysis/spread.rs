@@ -19,14 +19,48 @@ pub fn entropy(row: &[f32]) -> Option<f64> {
 
 /// Σ_k A[q,k]·‖centre_q − centre_k‖ of query `q`'s row, centres in image fractions.
 pub fn distance(row: &[f32], q: usize, grid: Grid) -> f64 {
-    let [qx, qy] = grid.centre(q);
-    row.iter()
-        .enumerate()
-        .map(|(k, &a)| {
-            let [kx, ky] = grid.centre(k);
-            a as f64 * ((kx - qx).powi(2) + (ky - qy).powi(2)).sqrt()
-        })
-        .sum()
+    Distances::of(grid).from_query(row, q)
+}
+
+/// The distance between two cell centres of a grid depends only on their row and column
+/// offsets: one table per grid spares a square root (and a division) per key.
+pub struct Distances {
+    w: usize,
+    /// `[dr · w + dc]` = √((dc/w)² + (dr/h)²).
+    table: Vec<f64>,
+}
+
+impl Distances {
+    pub fn of(grid: Grid) -> Self {
+        let (h, w) = (grid.h as f64, grid.w as f64);
+        let table = (0..grid.h)
+            .flat_map(|dr| {
+                (0..grid.w)
+                    .map(move |dc| ((dc as f64 / w).powi(2) + (dr as f64 / h).powi(2)).sqrt())
+            })
+            .collect();
+        Self { w: grid.w, table }
+    }
+
+    /// [`distance`] of query `q`'s row.
+    pub fn from_query(&self, row: &[f32], q: usize) -> f64 {
+        let w = self.w.max(1);
+        let (rq, cq) = (q / w, q % w);
+        let mut sum = 0.0;
+        for (r, keys) in row.chunks_exact(w).enumerate() {
+            let dr = r.abs_diff(rq);
+            let by_column = &self.table[dr * w..(dr + 1) * w];
+            // Columns left of the query, then from it rightwards: offsets without abs_diff.
+            let (left, right) = keys.split_at(cq.min(keys.len()));
+            for (i, &a) in left.iter().enumerate() {
+                sum += a as f64 * by_column[cq - i];
+            }
+            for (dc, &a) in right.iter().enumerate() {
+                sum += a as f64 * by_column[dc];
+            }
+        }
+        sum
+    }
 }
 
 /// Bins of the entropy (over [0, 1]) and distance (over [0, √2]) histograms.
@@ -57,6 +91,7 @@ impl Spread {
     /// Adds every query of `map` (row-major N×N over `grid`).
     pub fn add_map(&mut self, map: &[f32], grid: Grid) {
         let n = grid.n();
+        let distances = Distances::of(grid);
         for (q, row) in map.chunks_exact(n).enumerate() {
             self.queries += 1;
             if let Some(e) = entropy(row) {
@@ -64,7 +99,7 @@ impl Spread {
                 self.entropy_queries += 1;
                 self.entropy_bins[bin(e, 1.0)] += 1;
             }
-            let d = distance(row, q, grid);
+            let d = distances.from_query(row, q);
             self.distance_sum += d;
             self.distance_bins[bin(d, MAX_DISTANCE)] += 1;
         }

@@ -63,6 +63,14 @@ pub struct TrainArgs {
     /// Clip gradients to this L2 norm per parameter.
     #[arg(long)]
     grad_clip: Option<f32>,
+    /// A frozen teacher checkpoint (e.g. the SSD the student started from): its class
+    /// probabilities and boxes on every prior become an extra target (KL and confidence-
+    /// weighted L1). It must share the student's priors and classes.
+    #[arg(long)]
+    teacher: Option<PathBuf>,
+    /// Factor on the distillation terms (default 1).
+    #[arg(long)]
+    distill: Option<f32>,
     /// Initial weights: a checkpoint of the same configuration (with another class count the
     /// class-score heads start fresh).
     #[arg(long)]
@@ -121,8 +129,13 @@ impl TrainObserver for Progress {
     fn step(&mut self, r: &StepReport) {
         self.bar.set_length(r.total_steps as u64);
         self.bar.set_position(r.step as u64);
+        let distill = if r.loss_distill > 0.0 {
+            format!(" distill {:.3}", r.loss_distill)
+        } else {
+            String::new()
+        };
         let message = format!(
-            "epoch {} loss {:.3} (loc {:.3} conf {:.3}) lr {:.2e} {:.1} img/s",
+            "epoch {} loss {:.3} (loc {:.3} conf {:.3}{distill}) lr {:.2e} {:.1} img/s",
             r.epoch + 1,
             r.loss,
             r.loss_l,
@@ -181,7 +194,16 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
     macro_rules! set {
         ($($field:ident),*) => {$(if let Some(v) = args.$field { config.$field = v; })*};
     }
-    set!(epochs, batch_size, lr, warmup_steps, seed, device, devices);
+    set!(
+        epochs,
+        batch_size,
+        lr,
+        warmup_steps,
+        seed,
+        device,
+        devices,
+        distill
+    );
     // Optional settings: a flag given replaces the file's value.
     macro_rules! set_some {
         ($($field:ident),*) => {$(if args.$field.is_some() { config.$field = args.$field; })*};
@@ -190,6 +212,7 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
         attention,
         fusion,
         grad_clip,
+        teacher,
         max_steps,
         weights,
         train_split,

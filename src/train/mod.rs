@@ -3,6 +3,7 @@
 
 pub mod augment;
 pub mod data;
+pub mod distill;
 pub mod gpu_check;
 pub mod loss;
 pub mod matching;

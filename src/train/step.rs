@@ -12,6 +12,7 @@ use burn::optim::{GradientsParams, ModuleOptimizer, MultiGradientsParams};
 use burn::prelude::*;
 
 use super::data::Batch;
+use super::distill::Teacher;
 use super::loss::MultiboxLossConfig;
 use super::matching::MatchTargets;
 use crate::inference::tensor_to_vec;
@@ -23,6 +24,8 @@ pub struct StepLoss {
     pub total: f32,
     pub loc: f32,
     pub conf: f32,
+    /// The distillation terms (0 without a teacher).
+    pub distill: f32,
 }
 
 /// Contiguous shards of `size` images over `devices` devices (sizes differ by at most one;
@@ -49,14 +52,26 @@ fn shard_gradients(
     input: Vec<f32>,
     targets: &[MatchTargets],
     input_size: usize,
-    batch_positives: usize,
-    loss_fn: &MultiboxLossConfig,
+    whole: Whole,
+    objective: Objective<'_>,
 ) -> (GradientsParams, StepLoss) {
-    let x = Tensor::<4>::from_data(
-        TensorData::new(input, [targets.len(), 3, input_size, input_size]),
-        device,
-    );
+    let Whole {
+        positives: batch_positives,
+        images: batch_size,
+    } = whole;
+    let (loss_fn, teacher) = (objective.loss, objective.teacher);
+    let shape = [targets.len(), 3, input_size, input_size];
+    let taught = teacher.map(|t| (t, t.outputs(input.clone(), shape, device)));
+    let x = Tensor::<4>::from_data(TensorData::new(input, shape), device);
     let output = model.forward(x);
+    // A shard's share of the batch: the distillation terms are means over the batch's priors.
+    let share = targets.len() as f32 / batch_size.max(1) as f32;
+    let distill = taught.map(|(t, (loc, conf))| {
+        let d = t
+            .loss
+            .forward(output.loc.clone(), output.conf.clone(), loc, conf);
+        d.total() * share
+    });
     let loss = loss_fn.forward_shard(output.loc, output.conf, targets, batch_positives);
     let scalar = |t: Tensor<1>| {
         tensor_to_vec(t.inner())
@@ -65,15 +80,35 @@ fn shard_gradients(
             .unwrap_or(f32::NAN)
     };
     let (loc, conf) = (scalar(loss.loc.clone()), scalar(loss.conf.clone()));
-    let grads = GradientsParams::from_grads(loss.total().backward(), &model);
+    let distilled = distill.as_ref().map_or(0.0, |d| scalar(d.clone()));
+    let total = match distill {
+        Some(d) => loss.total() + d,
+        None => loss.total(),
+    };
+    let grads = GradientsParams::from_grads(total.backward(), &model);
     (
         grads,
         StepLoss {
-            total: loc + conf,
+            total: loc + conf + distilled,
             loc,
             conf,
+            distill: distilled,
         },
     )
+}
+
+/// The whole batch a shard is part of: its losses are shares of the whole batch's.
+#[derive(Debug, Clone, Copy)]
+struct Whole {
+    positives: usize,
+    images: usize,
+}
+
+/// What a step minimises: the MultiBox loss, and optionally the distance to a teacher.
+#[derive(Debug, Clone, Copy)]
+pub struct Objective<'a> {
+    pub loss: &'a MultiboxLossConfig,
+    pub teacher: Option<&'a Teacher>,
 }
 
 /// Updates `model` (on `devices[0]`) with one batch, split across `devices` (autodiff
@@ -85,9 +120,12 @@ pub fn train_step(
     batch: Batch,
     devices: &[Device],
     input_size: usize,
-    loss_fn: &MultiboxLossConfig,
+    objective: Objective<'_>,
 ) -> Result<(Assd, StepLoss), String> {
-    let batch_positives = batch.targets.iter().map(MatchTargets::positives).sum();
+    let whole = Whole {
+        positives: batch.targets.iter().map(MatchTargets::positives).sum(),
+        images: batch.size,
+    };
     let pixels = 3 * input_size * input_size;
     let shards = shard_ranges(batch.size, devices.len());
     if shards.len() <= 1 {
@@ -97,8 +135,8 @@ pub fn train_step(
             batch.input,
             &batch.targets,
             input_size,
-            batch_positives,
-            loss_fn,
+            whole,
+            objective,
         );
         return Ok((optim.step(lr, model.clone(), grads), loss));
     }
@@ -114,13 +152,7 @@ pub fn train_step(
                     let targets = &batch.targets[range.clone()];
                     scope.spawn(move || {
                         let (grads, loss) = shard_gradients(
-                            replica,
-                            device,
-                            input,
-                            targets,
-                            input_size,
-                            batch_positives,
-                            loss_fn,
+                            replica, device, input, targets, input_size, whole, objective,
                         );
                         (grads, device.clone(), loss)
                     })
@@ -145,6 +177,7 @@ pub fn train_step(
         total: 0.0,
         loc: 0.0,
         conf: 0.0,
+        distill: 0.0,
     };
     let mut multi = MultiGradientsParams::default();
     for result in results {
@@ -152,6 +185,7 @@ pub fn train_step(
         loss.total += shard_loss.total;
         loss.loc += shard_loss.loc;
         loss.conf += shard_loss.conf;
+        loss.distill += shard_loss.distill;
         multi.grads.push((grads, device));
     }
     // The update leaves each parameter on the device that summed its gradient; bring the

@@ -18,17 +18,18 @@ use serde::{Deserialize, Serialize};
 
 use super::augment::AugmentConfig;
 use super::data::BatchMaker;
+use super::distill::{DistillLossConfig, Teacher, check_teacher};
 use super::gpu_check::check_gradients;
 use super::loss::MultiboxLossConfig;
 use super::resume::{restore_optimizer, save_optimizer};
 use super::schedule::{Schedule, learning_rate};
-use super::step::train_step;
+use super::step::{Objective, train_step};
 use crate::backend::{DeviceChoice, select_devices};
 use crate::config::AssdConfig;
 use crate::dataset::{Dataset, Format};
 use crate::eval::{Report, evaluate, predict};
 use crate::fsutil::write_atomic;
-use crate::inference::Detector;
+use crate::inference::{DetectionHead, Detector};
 use crate::model::Assd;
 use crate::weights::{load_model, save_model};
 
@@ -89,6 +90,12 @@ pub struct TrainConfig {
     pub freeze_heads: bool,
     /// `None`: no augmentation.
     pub augment: Option<AugmentConfig>,
+    /// A frozen teacher (e.g. the SSD the student started from) whose class probabilities and
+    /// boxes on every prior are an extra target (`train::distill`); it must share the
+    /// student's priors and classes.
+    pub teacher: Option<PathBuf>,
+    /// Factor on the distillation terms.
+    pub distill: f32,
     pub seed: u64,
     pub device: DeviceChoice,
     /// Split each batch across this many devices (data parallel, Burn's multi-device scheme):
@@ -124,6 +131,8 @@ impl Default for TrainConfig {
             warmup_steps: 100,
             schedule: Schedule::default(),
             grad_clip: None,
+            teacher: None,
+            distill: 1.0,
             freeze_backbone: false,
             freeze_extras: false,
             freeze_heads: false,
@@ -181,6 +190,8 @@ pub struct StepReport {
     pub loss: f32,
     pub loss_l: f32,
     pub loss_c: f32,
+    /// The distillation terms (0 without a teacher).
+    pub loss_distill: f32,
     pub lr: f64,
     pub images_per_sec: f64,
 }
@@ -571,6 +582,42 @@ pub fn train_on(
         optim
     };
     let loss_fn = MultiboxLossConfig::new().with_score(model_config.score);
+    let teacher = match &config.teacher {
+        Some(path) => {
+            let model = load_model(path, None, &inner)?;
+            let (theirs, ours) = (
+                DetectionHead::new(model.config.clone()),
+                DetectionHead::new(model_config.clone()),
+            );
+            let (theirs, ours) = (
+                theirs.map_err(|e| TrainError::Other(e.to_string()))?,
+                ours.map_err(|e| TrainError::Other(e.to_string()))?,
+            );
+            let student = config
+                .weights
+                .as_ref()
+                .map_or(config.model.clone(), |w| w.display().to_string());
+            check_teacher(&theirs, &path.display().to_string(), &ours, &student)
+                .map_err(TrainError::Other)?;
+            observer.note(&format!(
+                "distilling from {} (×{})",
+                path.display(),
+                config.distill
+            ));
+            Some(Teacher {
+                model,
+                device: inner.clone(),
+                loss: DistillLossConfig::new()
+                    .with_weight(config.distill)
+                    .with_score(model_config.score),
+            })
+        }
+        None => None,
+    };
+    let objective = Objective {
+        loss: &loss_fn,
+        teacher: teacher.as_ref(),
+    };
     let n = train_set.samples.len();
     let steps_per_epoch = n.div_ceil(config.batch_size.max(1));
     let total_steps = config
@@ -630,7 +677,7 @@ pub fn train_on(
                 steps_per_epoch,
             );
             let (updated, loss) =
-                match train_step(&model, &mut optim, lr, batch, &devices, size, &loss_fn) {
+                match train_step(&model, &mut optim, lr, batch, &devices, size, objective) {
                     Ok(done) => done,
                     Err(e) => {
                         save_model(&model, &last)?;
@@ -654,6 +701,7 @@ pub fn train_on(
                 loss: values[0],
                 loss_l: values[1],
                 loss_c: values[2],
+                loss_distill: loss.distill,
                 lr,
                 images_per_sec: images as f64 / started.elapsed().as_secs_f64().max(1e-9),
             });
