@@ -54,6 +54,7 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
     if args.tide {
         report.tide = Some(tide(&tide_images(&dataset, &predictions)));
     }
+    let mut comparison = None;
     if let Some(other) = &args.compare {
         let b = args.model.load_other(other, &selected)?;
         let labels = same_classes(&dataset, &b.head.class_names, other)?;
@@ -61,7 +62,7 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
         let bar = image_bar(dataset.samples.len());
         let theirs = predict(&b, &dataset, &labels, || bar.inc(1))?;
         bar.finish_and_clear();
-        report.compare = Some(compare(
+        comparison = Some(compare(
             &dataset,
             &predictions,
             &theirs,
@@ -70,7 +71,7 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
         ));
     }
     print!("{}", report.table());
-    if let Some(c) = &report.compare {
+    if let Some(c) = &comparison {
         let a = args.model.weights_path()?;
         let b = args.compare.as_deref().unwrap_or(Path::new("?"));
         print!(
@@ -82,7 +83,11 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
     let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
     eprintln!("precision/recall curves: {}", names.join(", "));
     if let Some(path) = &args.json {
-        write_atomic(path, &serde_json::to_vec_pretty(&report)?)
+        let mut json = serde_json::to_value(&report)?;
+        if let (Some(c), Some(object)) = (&comparison, json.as_object_mut()) {
+            object.insert("compare".into(), serde_json::to_value(c)?);
+        }
+        write_atomic(path, &serde_json::to_vec_pretty(&json)?)
             .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(ExitCode::SUCCESS)

@@ -63,7 +63,6 @@ pub fn evaluate(dataset: &Dataset, predictions: &[ImagePredictions]) -> Report {
         map_medium: mean_of_some(&classes, |c| c.ap_medium),
         map_large: mean_of_some(&classes, |c| c.ap_large),
         tide: None,
-        compare: None,
         classes,
     }
 }

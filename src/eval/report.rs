@@ -3,7 +3,6 @@
 use serde::Serialize;
 
 use super::ap::PrCurve;
-use super::bootstrap::Comparison;
 use super::tide::TideReport;
 
 /// One class's figures.
@@ -50,9 +49,6 @@ pub struct Report {
     /// TIDE's error breakdown (`assd eval --tide`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tide: Option<TideReport>,
-    /// This model against another on the same images (`assd eval --compare`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub compare: Option<Comparison>,
 }
 
 impl Report {
