@@ -19,5 +19,5 @@ pub use grid::{Grid, object_cells};
 pub use object_attention::{ObjectAttention, column_sums, object_attention};
 pub use plots::{lift_rgb, write_plots};
 pub use size::SizeBucket;
-pub use spread::{Distances, Spread, distance, entropy};
+pub use spread::{Distances, MAX_DISTANCE, Spread, distance, entropy};
 pub use summary::{GroupScale, ObjectRecord, ScaleSummary, Summary};

@@ -148,16 +148,7 @@ fn fired_by_size<DB: DrawingBackend>(area: &Area<DB>, summary: &Summary) -> Draw
     area.fill(&WHITE).map_err(e)?;
     let scales = summary.scales.len();
     // Per size, objects fired by each scale and by none (the last column).
-    let counts: Vec<Vec<usize>> = (SizeBucket::ALL.iter())
-        .map(|size| {
-            let of_size = summary.objects.iter().filter(|o| o.size == *size);
-            let mut row = vec![0; scales + 1];
-            for o in of_size {
-                row[o.fired_scale.filter(|&s| s < scales).unwrap_or(scales)] += 1;
-            }
-            row
-        })
-        .collect();
+    let counts = summary.fired_by_size();
     let top = counts.iter().flatten().copied().max().unwrap_or(0).max(1);
     let mut chart = ChartBuilder::on(area)
         .caption(

@@ -165,6 +165,29 @@ impl Summary {
         rows
     }
 
+    /// Objects scale `s` fired for.
+    pub fn fired_at(&self, s: usize) -> usize {
+        self.objects
+            .iter()
+            .filter(|o| o.fired_scale == Some(s))
+            .count()
+    }
+
+    /// Per size ([`SizeBucket::ALL`] order), the objects each scale fired for, and those no
+    /// scale fired for (the last column).
+    pub fn fired_by_size(&self) -> Vec<Vec<usize>> {
+        let scales = self.scales.len();
+        (SizeBucket::ALL.iter())
+            .map(|size| {
+                let mut row = vec![0; scales + 1];
+                for o in self.objects.iter().filter(|o| o.size == *size) {
+                    row[o.fired_scale.filter(|&s| s < scales).unwrap_or(scales)] += 1;
+                }
+                row
+            })
+            .collect()
+    }
+
     /// The per-scale table the terminal shows.
     pub fn table(&self) -> String {
         let opt = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3}"));
@@ -180,12 +203,6 @@ impl Summary {
             "median lift",
             "fired"
         );
-        let fired = |s: usize| {
-            self.objects
-                .iter()
-                .filter(|o| o.fired_scale == Some(s))
-                .count()
-        };
         for s in &self.scales {
             out += &format!(
                 "{:<6} {:>8} {:>7} {:>8} {:>9} {:>8} {:>9} {:>11} {:>6}\n",
@@ -197,7 +214,7 @@ impl Summary {
                 s.objects,
                 opt(s.mean_lift),
                 opt(s.median_lift),
-                fired(s.index)
+                self.fired_at(s.index)
             );
         }
         out

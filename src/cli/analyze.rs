@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use assd::Detector;
 use assd::analysis::{Analyser, Difference, Objects, Summary, write_plots};
-use assd::dataset::{Dataset, Sample};
+use assd::dataset::Dataset;
 use assd::fsutil::write_atomic;
 use assd::image_files::images_in;
 use assd::preprocess::load_image;
@@ -228,18 +228,7 @@ fn unannotated(data: &[PathBuf]) -> Option<Dataset> {
         return None;
     };
     let files = images_in(folder).ok().filter(|f| !f.is_empty())?;
-    Some(Dataset {
-        classes: Vec::new(),
-        samples: (files.into_iter())
-            .map(|image| Sample {
-                image,
-                width: 0,
-                height: 0,
-                objects: Vec::new(),
-            })
-            .collect(),
-        skipped: Vec::new(),
-    })
+    Some(Dataset::unannotated(files))
 }
 
 /// Writes an image's maps as `maps/<stem>.safetensors`.

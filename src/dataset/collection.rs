@@ -13,6 +13,22 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// `images` without annotations (no classes, no objects; sizes unknown until read).
+    pub fn unannotated(images: Vec<std::path::PathBuf>) -> Dataset {
+        Dataset {
+            classes: Vec::new(),
+            samples: (images.into_iter())
+                .map(|image| Sample {
+                    image,
+                    width: 0,
+                    height: 0,
+                    objects: Vec::new(),
+                })
+                .collect(),
+            skipped: Vec::new(),
+        }
+    }
+
     pub fn object_count(&self) -> usize {
         self.samples.iter().map(|s| s.objects.len()).sum()
     }

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use crate::analysis::{Analyser, Objects, Summary};
-use crate::dataset::{Sample, annotations_beside};
+use crate::dataset::{Dataset, Sample, annotations_beside};
 use crate::eval::shared_with_model;
 use crate::inference::Detector;
 use crate::preprocess::load_image;
@@ -76,14 +76,7 @@ impl AnalysisJob {
                     )
                 }
                 None => {
-                    let samples = (request.files.iter())
-                        .map(|image| Sample {
-                            image: image.clone(),
-                            width: 0,
-                            height: 0,
-                            objects: Vec::new(),
-                        })
-                        .collect();
+                    let samples = Dataset::unannotated(request.files.clone()).samples;
                     let from = format!(
                         "detections with score ≥ {:.2} (no annotations found for this folder)",
                         request.conf

@@ -13,7 +13,7 @@ use super::analysis_job::AnalysisUpdate;
 use super::analysis_job::DatasetAnalysis;
 use super::dataset_run::DatasetRun;
 use super::dataset_view::{Cell, DatasetView, Rows};
-use crate::analysis::{SizeBucket, Summary, lift_rgb};
+use crate::analysis::{MAX_DISTANCE, SizeBucket, Summary, lift_rgb};
 
 /// At most this many of a cell's objects are listed.
 const LISTED: usize = 200;
@@ -159,9 +159,6 @@ fn scales_table(ui: &mut egui::Ui, summary: &Summary) {
             }
             ui.end_row();
             for s in &summary.scales {
-                let fired = (summary.objects.iter())
-                    .filter(|o| o.fired_scale == Some(s.index))
-                    .count();
                 ui.label(s.index.to_string());
                 ui.label(format!("{}×{}", s.grid[0], s.grid[1]));
                 ui.label(opt(s.mean_entropy));
@@ -169,7 +166,7 @@ fn scales_table(ui: &mut egui::Ui, summary: &Summary) {
                 ui.label(s.objects.to_string());
                 ui.label(opt(s.mean_lift));
                 ui.label(opt(s.median_lift));
-                ui.label(fired.to_string());
+                ui.label(summary.fired_at(s.index).to_string());
                 ui.end_row();
             }
         });
@@ -306,7 +303,7 @@ fn cell_objects(ui: &mut egui::Ui, view: &DatasetView, summary: &Summary) -> Opt
 fn fired_by_size(ui: &mut egui::Ui, summary: &Summary) {
     ui.strong("Which scale fires, by object size");
     let scales = summary.scales.len();
-    let sizes = [SizeBucket::Small, SizeBucket::Medium, SizeBucket::Large];
+    let counts = summary.fired_by_size();
     let colours = [
         Color32::from_rgb(90, 160, 230),
         Color32::from_rgb(240, 170, 60),
@@ -322,13 +319,10 @@ fn fired_by_size(ui: &mut egui::Ui, summary: &Summary) {
         .x_axis_label(format!("scale (none = {scales})"))
         .y_axis_label("objects")
         .show(ui, |plot| {
-            for (i, (size, colour)) in sizes.iter().zip(colours).enumerate() {
-                let bars = (0..=scales)
-                    .map(|s| {
-                        let fired = if s == scales { None } else { Some(s) };
-                        let n = (summary.objects.iter())
-                            .filter(|o| o.size == *size && o.fired_scale == fired)
-                            .count();
+            let sizes = SizeBucket::ALL.iter().zip(colours).zip(&counts);
+            for (i, ((size, colour), row)) in sizes.enumerate() {
+                let bars = (row.iter().enumerate())
+                    .map(|(s, &n)| {
                         egui_plot::Bar::new(s as f64 + (i as f64 - 1.0) * 0.25, n as f64)
                             .width(0.24)
                     })
@@ -364,7 +358,7 @@ fn spread(ui: &mut egui::Ui, view: &mut DatasetView, summary: &Summary) {
             &s.entropy_histogram,
             1.0,
         );
-        let max = std::f64::consts::SQRT_2;
+        let max = MAX_DISTANCE;
         histogram(
             &mut columns[1],
             "distance (image fractions)",

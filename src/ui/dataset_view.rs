@@ -2,7 +2,7 @@
 //! the cell chosen, and the scale whose spreads are charted; plus which page the central
 //! area shows.
 
-use crate::analysis::{GroupScale, ObjectAttention, ObjectRecord, Summary};
+use crate::analysis::{GroupScale, ObjectAttention, ObjectRecord, SizeBucket, Summary};
 
 /// The central area: the image, or the open folder's dataset analysis.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -74,9 +74,8 @@ impl DatasetView {
                     lifts: lifts(&summary.by_class[name]),
                 })
                 .collect(),
-            Rows::Size => ["small", "medium", "large"]
-                .iter()
-                .filter_map(|s| summary.by_size.get(*s).map(|g| (s, g)))
+            Rows::Size => (SizeBucket::ALL.iter())
+                .filter_map(|s| summary.by_size.get(s.name()).map(|g| (s.name(), g)))
                 .map(|(name, scales)| HeatRow {
                     name: name.to_string(),
                     objects: scales.first().map_or(0, |g| g.objects),
@@ -109,7 +108,7 @@ impl DatasetView {
 #[cfg(test)]
 pub mod tests {
     use super::*;
-    use crate::analysis::{Grid, SizeBucket};
+    use crate::analysis::Grid;
 
     pub fn object(class: &str, side: f32, lifts: &[f64]) -> ObjectRecord {
         let bbox = [0.0, 0.0, side, side];

@@ -111,7 +111,7 @@ impl Session {
     /// Asks for the waiting look once its image is on screen with its forward pass.
     fn look_if_shown(&mut self) {
         let current = self.current();
-        let ready = current.entry.is_some() && current.path.is_some();
+        let ready = current.entry.is_some();
         let path = current.path.map(Path::to_path_buf);
         match self.look_when_shown.take() {
             Some((p, pixel)) if ready && path.as_ref() == Some(&p) => self.query_attention(pixel),
