@@ -20,4 +20,6 @@ pub use object_attention::{ObjectAttention, column_sums, object_attention};
 pub use plots::{lift_rgb, write_plots};
 pub use size::SizeBucket;
 pub use spread::{Distances, MAX_DISTANCE, Spread, distance, entropy};
+#[cfg(test)]
+pub use summary::test_object;
 pub use summary::{GroupScale, ObjectRecord, ScaleSummary, Summary};

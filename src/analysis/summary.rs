@@ -302,37 +302,40 @@ fn csv_text(s: &str) -> String {
     }
 }
 
+/// An object of a `side`×`side` box at the origin (image `/data/<class>-<side>.jpg`) with
+/// `lifts` per scale: the analysis's and the Dataset page's tests build summaries of these.
+#[cfg(test)]
+pub fn test_object(class: &str, side: f32, fired: Option<usize>, lifts: &[f64]) -> ObjectRecord {
+    let bbox = [0.0, 0.0, side, side];
+    ObjectRecord {
+        image: format!("/data/{class}-{side}.jpg"),
+        class: class.into(),
+        bbox,
+        size: SizeBucket::of(bbox),
+        source: "gt",
+        fired_scale: fired,
+        per_scale: (lifts.iter())
+            .map(|&lift| ObjectAttention {
+                cells: 1,
+                inside_mass: lift / 4.0,
+                lift,
+                received_share: 0.25,
+            })
+            .collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn object(class: &str, size: f32, fired: Option<usize>, lifts: &[f64]) -> ObjectRecord {
-        ObjectRecord {
-            image: "a.jpg".into(),
-            class: class.into(),
-            bbox: [0.0, 0.0, size, size],
-            size: SizeBucket::of([0.0, 0.0, size, size]),
-            source: "gt",
-            fired_scale: fired,
-            per_scale: lifts
-                .iter()
-                .map(|&lift| ObjectAttention {
-                    cells: 1,
-                    inside_mass: lift / 4.0,
-                    lift,
-                    received_share: 0.25,
-                })
-                .collect(),
-        }
-    }
 
     #[test]
     fn scales_classes_and_sizes_aggregate_lift_and_fired_counts() {
         let grids = [Grid { h: 2, w: 2 }, Grid { h: 1, w: 1 }];
         let objects = vec![
-            object("cat", 10.0, Some(0), &[1.0, 1.0]),
-            object("cat", 200.0, Some(1), &[3.0, 1.0]),
-            object("dog", 50.0, None, &[2.0, 1.0]),
+            test_object("cat", 10.0, Some(0), &[1.0, 1.0]),
+            test_object("cat", 200.0, Some(1), &[3.0, 1.0]),
+            test_object("dog", 50.0, None, &[2.0, 1.0]),
         ];
         let mut spread = Spread::default();
         spread.add_map(&[0.25; 16], grids[0]);

@@ -110,25 +110,9 @@ pub mod tests {
     use super::*;
     use crate::analysis::Grid;
 
+    /// An object that scale 0 fired for.
     pub fn object(class: &str, side: f32, lifts: &[f64]) -> ObjectRecord {
-        let bbox = [0.0, 0.0, side, side];
-        ObjectRecord {
-            image: format!("/data/{class}-{side}.jpg"),
-            class: class.into(),
-            bbox,
-            size: SizeBucket::of(bbox),
-            source: "gt",
-            fired_scale: Some(0),
-            per_scale: lifts
-                .iter()
-                .map(|&lift| ObjectAttention {
-                    cells: 1,
-                    inside_mass: lift / 4.0,
-                    lift,
-                    received_share: 0.25,
-                })
-                .collect(),
-        }
+        crate::analysis::test_object(class, side, Some(0), lifts)
     }
 
     pub fn summary(objects: Vec<ObjectRecord>) -> Summary {
