@@ -33,7 +33,7 @@ pub enum DeviceChoice {
 #[derive(Debug, Clone)]
 pub struct SelectedDevice {
     pub device: Device,
-    /// "GPU: <adapter name> (<api>)" or "CPU (Flex)".
+    /// "GPU: <adapter name> (<api>)" or "CPU (Flex, <kernels>)".
     pub description: String,
     pub is_gpu: bool,
     /// Set when `Auto` fell back to the CPU: why, for the user to see.
@@ -96,11 +96,13 @@ fn hardware_adapters() -> Vec<Adapter> {
     adapters.into_iter().map(|(_, a)| a).collect()
 }
 
-/// The CPU device.
+/// The CPU device, with its matrix-product kernels chosen for this CPU
+/// ([`crate::cpu_kernels`]).
 pub fn cpu() -> SelectedDevice {
+    let kernels = crate::cpu_kernels::choose();
     SelectedDevice {
         device: Device::flex(),
-        description: "CPU (Flex)".to_string(),
+        description: format!("CPU (Flex, {})", kernels.label()),
         is_gpu: false,
         fallback_notice: None,
     }

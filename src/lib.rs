@@ -7,6 +7,7 @@ pub mod backend;
 pub mod camera;
 pub mod charts;
 pub mod config;
+pub mod cpu_kernels;
 pub mod dataset;
 pub mod detect;
 pub mod draw;

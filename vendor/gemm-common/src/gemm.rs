@@ -1012,7 +1012,7 @@ macro_rules! gemm_def {
             #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
             {
                 #[cfg(feature = "x86-v4")]
-                if $crate::feature_detected!("avx512f") {
+                if $crate::feature_detected!("avx512f") && $crate::avx512_allowed() {
                     return avx512f::gemm_basic;
                 }
                 if $crate::feature_detected!("fma") {
@@ -1121,7 +1121,7 @@ macro_rules! gemm_cplx_def {
             #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
             {
                 #[cfg(feature = "x86-v4")]
-                if $crate::feature_detected!("avx512f") {
+                if $crate::feature_detected!("avx512f") && $crate::avx512_allowed() {
                     return avx512f_cplx::gemm_basic_cplx;
                 }
                 if $crate::feature_detected!("fma") {

@@ -19,6 +19,24 @@ pub fn set_wasm_simd128(enable: bool) {
     WASM_SIMD128.store(enable, Relaxed)
 }
 
+// assd patch (see vendor/gemm-common/PATCHES.md in the assd repository): whether the AVX-512
+// kernels that the `x86-v4` feature compiles in are used on a CPU that has them. They are the
+// faster ones on some CPUs and the slower ones on others, so the program decides at run time.
+// 0 = not set (use them, as upstream does), 1 = use them, 2 = use the AVX2/FMA kernels.
+static AVX512: core::sync::atomic::AtomicU8 = core::sync::atomic::AtomicU8::new(0);
+
+/// Lets (`true`) or stops (`false`) the AVX-512 kernels being chosen. The kernel is chosen once,
+/// at the first product of each element type, so call this before any.
+#[inline]
+pub fn allow_avx512(allow: bool) {
+    AVX512.store(if allow { 1 } else { 2 }, Relaxed)
+}
+/// Whether the AVX-512 kernels may be chosen (they still need the CPU and the `x86-v4` feature).
+#[inline]
+pub fn avx512_allowed() -> bool {
+    AVX512.load(Relaxed) != 2
+}
+
 extern crate alloc;
 
 pub mod cache;

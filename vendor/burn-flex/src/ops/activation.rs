@@ -25,7 +25,8 @@ impl ActivationOps<Flex> for Flex {
         // Testing `is_nan` first lets NaN propagate, as PyTorch does. `!(x <= 0.0)` is
         // equivalent and compiles to the same code, but trips
         // `clippy::neg_cmp_op_on_partial_ord`.
-        unary_op(
+        // assd patch: the vectorised map (see `unary_op_vectorised`).
+        crate::ops::unary::unary_op_vectorised(
             tensor,
             |x: f32| if x.is_nan() || x > 0.0 { x } else { 0.0 },
             |x: f64| if x.is_nan() || x > 0.0 { x } else { 0.0 },
@@ -324,8 +325,7 @@ fn exp_nonpositive_f32(x: f32) -> f32 {
     let xc = x.clamp(LOWEST, 0.0);
     let n = (xc * core::f32::consts::LOG2_E + ROUND) - ROUND;
     let r = xc - n * LN2_HI - n * LN2_LO;
-    let p = ((((1.987_569_2e-4 * r + 1.398_199_9e-3) * r + 8.333_452e-3) * r + 4.166_579_6e-2)
-        * r
+    let p = ((((1.987_569_2e-4 * r + 1.398_199_9e-3) * r + 8.333_452e-3) * r + 4.166_579_6e-2) * r
         + 1.666_666_5e-1)
         * r
         + 5.000_000_1e-1;

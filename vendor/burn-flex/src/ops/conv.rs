@@ -203,7 +203,8 @@ pub fn conv3d_f32(
     options: &ConvOptions<3>,
 ) -> FlexTensor {
     if super::conv2d_gemm::applies(x.layout().shape(), weight.layout().shape(), options) {
-        return super::conv2d_gemm::conv2d_f32(x, weight, bias, options);
+        let args = super::conv2d_gemm::args_of_3d(options);
+        return super::conv2d_gemm::conv2d_f32(x, weight, bias, &args);
     }
     conv3d_f32_flex(x, weight, bias, options)
 }

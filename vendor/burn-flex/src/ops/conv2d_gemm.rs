@@ -23,9 +23,9 @@ use alloc::vec;
 use alloc::vec::Vec;
 use burn_backend::DType;
 use burn_backend::ops::ConvOptions;
-use burn_backend::ops::conv::calculate_conv_output_size;
 use burn_std::{Bytes, Shape};
 
+use super::depthwise2d::Conv2dArgs;
 use crate::{FlexTensor, Layout};
 
 /// Bytes of im2col columns one tile may hold (a tile is filled and consumed by one thread).
@@ -34,8 +34,8 @@ const TILE_BYTES: usize = 2 << 20;
 /// crate's own threads is faster than per-thread tiles.
 const MIN_TILE_POSITIONS: usize = 64;
 
-/// The 2D convolutions this path takes: f32 is checked by the caller; 3D shapes that are 2D
-/// (depth 1, kernel depth 1), one group.
+/// The 2D convolutions this path takes, from Flex's 3D entry point: f32 is checked by the
+/// caller; 3D shapes that are 2D (depth 1, kernel depth 1), one group, symmetric padding.
 pub(crate) fn applies(x_shape: &[usize], w_shape: &[usize], options: &ConvOptions<3>) -> bool {
     x_shape.len() == 5
         && w_shape.len() == 5
@@ -46,6 +46,36 @@ pub(crate) fn applies(x_shape: &[usize], w_shape: &[usize], options: &ConvOption
         && options.padding_begin()[0] == 0
         && options.padding_end() == options.padding_begin()
         && x_shape[1] == w_shape[1]
+}
+
+/// The same from the 2D entry point, where padding may be asymmetric (TensorFlow's "SAME"
+/// with stride 2 on even maps): `[b, c_in, h, w]` ⊛ `[c_out, c_in, kh, kw]`, one group, a
+/// non-empty output.
+pub(crate) fn applies_2d(
+    x_shape: &[usize],
+    w_shape: &[usize],
+    groups: usize,
+    args: &Conv2dArgs,
+) -> bool {
+    x_shape.len() == 4
+        && w_shape.len() == 4
+        && groups == 1
+        && x_shape[1] == w_shape[1]
+        && args
+            .out_len(0, x_shape[2], w_shape[2])
+            .is_some_and(|n| n > 0)
+        && args
+            .out_len(1, x_shape[3], w_shape[3])
+            .is_some_and(|n| n > 0)
+}
+
+/// Flex's 3D options of a 2D convolution as [`Conv2dArgs`].
+pub(crate) fn args_of_3d(options: &ConvOptions<3>) -> Conv2dArgs {
+    Conv2dArgs {
+        stride: [options.stride[1], options.stride[2]],
+        padding: [options.padding[1], options.padding[2]],
+        dilation: [options.dilation[1], options.dilation[2]],
+    }
 }
 
 /// One image's convolution geometry.
@@ -145,22 +175,25 @@ impl OutPtr {
     }
 }
 
-/// `[batch, c_in, 1, h, w]` ⊛ `[c_out, c_in, 1, k_h, k_w]` → `[batch, c_out, 1, out_h, out_w]`.
+/// `[batch, c_in, 1, h, w]` ⊛ `[c_out, c_in, 1, k_h, k_w]` → `[batch, c_out, 1, out_h, out_w]`,
+/// or the same without the depth axis (`[batch, c_in, h, w]` …), as the input comes.
 pub(crate) fn conv2d_f32(
     x: FlexTensor,
     weight: FlexTensor,
     bias: Option<FlexTensor>,
-    options: &ConvOptions<3>,
+    args: &Conv2dArgs,
 ) -> FlexTensor {
     let x = x.to_contiguous();
     let weight = weight.to_contiguous();
     let x_shape = x.layout().shape();
     let w_shape = weight.layout().shape();
-    let (batch, c_in, in_h, in_w) = (x_shape[0], x_shape[1], x_shape[3], x_shape[4]);
-    let (c_out, k_h, k_w) = (w_shape[0], w_shape[3], w_shape[4]);
-    let [_, pad_h, pad_w] = options.padding_begin();
-    let [_, stride_h, stride_w] = options.stride;
-    let [_, dil_h, dil_w] = options.dilation;
+    let with_depth = x_shape.len() == 5;
+    let (h_axis, w_axis) = if with_depth { (3, 4) } else { (2, 3) };
+    let (batch, c_in, in_h, in_w) = (x_shape[0], x_shape[1], x_shape[h_axis], x_shape[w_axis]);
+    let (c_out, k_h, k_w) = (w_shape[0], w_shape[h_axis], w_shape[w_axis]);
+    let [(pad_h, _), (pad_w, _)] = args.padding;
+    let [stride_h, stride_w] = args.stride;
+    let [dil_h, dil_w] = args.dilation;
     let g = Geometry {
         c_in,
         in_h,
@@ -173,8 +206,8 @@ pub(crate) fn conv2d_f32(
         pad_w,
         dil_h,
         dil_w,
-        out_h: calculate_conv_output_size(k_h, stride_h, pad_h, dil_h, in_h),
-        out_w: calculate_conv_output_size(k_w, stride_w, pad_w, dil_w, in_w),
+        out_h: args.out_len(0, in_h, k_h).unwrap_or(0),
+        out_w: args.out_len(1, in_w, k_w).unwrap_or(0),
     };
     let n = g.out_h * g.out_w;
     let k = c_in * k_h * k_w;
@@ -217,57 +250,58 @@ pub(crate) fn conv2d_f32(
         let out = OutPtr(output.as_mut_ptr());
 
         // Multiplies tile `t` of image `b` (columns `start..start + len` of its output).
-        let run = |b: usize, start: usize, len: usize, col: &mut Vec<f32>, par: gemm::Parallelism| {
-            let x_b = &x_data[b * in_len..(b + 1) * in_len];
-            let (rhs, rhs_rs) = if pointwise {
-                (x_b[start..].as_ptr(), n as isize)
-            } else {
-                col.resize(k * len, 0.0);
-                g.im2col(x_b, start, len, col);
-                (col.as_ptr(), len as isize)
-            };
-            let dst = out.get().wrapping_add(b * out_len + start);
-            if let Some(bias) = bias {
-                for (co, &value) in bias.iter().enumerate() {
-                    // SAFETY: row co of this tile: output[b, co, start..start + len], inside the
-                    // allocation and written by this tile only; still uninitialised, hence
-                    // MaybeUninit (an `&mut [f32]` over it would be undefined behaviour).
-                    let row = unsafe {
-                        core::slice::from_raw_parts_mut(
-                            dst.add(co * n).cast::<core::mem::MaybeUninit<f32>>(),
-                            len,
-                        )
-                    };
-                    row.fill(core::mem::MaybeUninit::new(value));
+        let run =
+            |b: usize, start: usize, len: usize, col: &mut Vec<f32>, par: gemm::Parallelism| {
+                let x_b = &x_data[b * in_len..(b + 1) * in_len];
+                let (rhs, rhs_rs) = if pointwise {
+                    (x_b[start..].as_ptr(), n as isize)
+                } else {
+                    col.resize(k * len, 0.0);
+                    g.im2col(x_b, start, len, col);
+                    (col.as_ptr(), len as isize)
+                };
+                let dst = out.get().wrapping_add(b * out_len + start);
+                if let Some(bias) = bias {
+                    for (co, &value) in bias.iter().enumerate() {
+                        // SAFETY: row co of this tile: output[b, co, start..start + len], inside the
+                        // allocation and written by this tile only; still uninitialised, hence
+                        // MaybeUninit (an `&mut [f32]` over it would be undefined behaviour).
+                        let row = unsafe {
+                            core::slice::from_raw_parts_mut(
+                                dst.add(co * n).cast::<core::mem::MaybeUninit<f32>>(),
+                                len,
+                            )
+                        };
+                        row.fill(core::mem::MaybeUninit::new(value));
+                    }
                 }
-            }
-            // SAFETY: dst = output[b, :, start..start + len] (row stride n) lies inside
-            // `output`; lhs is [c_out, k] and rhs [k, len] with the strides given. Without a
-            // bias the gemm only writes (read_dst = false), so the unset memory is never read.
-            unsafe {
-                gemm::gemm(
-                    c_out,
-                    len,
-                    k,
-                    dst,
-                    1,
-                    n as isize,
-                    bias.is_some(),
-                    w_data.as_ptr(),
-                    1,
-                    k as isize,
-                    rhs,
-                    1,
-                    rhs_rs,
-                    1.0,
-                    1.0,
-                    false,
-                    false,
-                    false,
-                    par,
-                );
-            }
-        };
+                // SAFETY: dst = output[b, :, start..start + len] (row stride n) lies inside
+                // `output`; lhs is [c_out, k] and rhs [k, len] with the strides given. Without a
+                // bias the gemm only writes (read_dst = false), so the unset memory is never read.
+                unsafe {
+                    gemm::gemm(
+                        c_out,
+                        len,
+                        k,
+                        dst,
+                        1,
+                        n as isize,
+                        bias.is_some(),
+                        w_data.as_ptr(),
+                        1,
+                        k as isize,
+                        rhs,
+                        1,
+                        rhs_rs,
+                        1.0,
+                        1.0,
+                        false,
+                        false,
+                        false,
+                        par,
+                    );
+                }
+            };
 
         if threads > 1 && tile >= MIN_TILE_POSITIONS {
             let tiles_per_image = n.div_ceil(tile);
@@ -296,7 +330,11 @@ pub(crate) fn conv2d_f32(
         // gemm wrote its block (f32 has no invalid bit patterns).
         unsafe { output.set_len(total) };
     }
-    let out_shape = Shape::from(vec![batch, c_out, 1, g.out_h, g.out_w]);
+    let out_shape = if with_depth {
+        Shape::from(vec![batch, c_out, 1, g.out_h, g.out_w])
+    } else {
+        Shape::from(vec![batch, c_out, g.out_h, g.out_w])
+    };
     FlexTensor::new(
         Bytes::from_elems(output),
         Layout::contiguous(out_shape),

@@ -664,6 +664,19 @@ impl FloatTensorOps<Flex> for Flex {
         let max32 = max.to_f32().unwrap();
         let min64 = min.to_f64().unwrap();
         let max64 = max.to_f64().unwrap();
+        // assd patch: ordered bounds (every call ReLU6 makes) take the vectorised map, with
+        // `f32::clamp`'s own two comparisons written out so that the loop has no panic in it.
+        // Same results, signed zero and NaN included.
+        if min32 <= max32 && min64 <= max64 {
+            return unary::unary_op_vectorised(
+                tensor,
+                move |x: f32| {
+                    let x = if x < min32 { min32 } else { x };
+                    if x > max32 { max32 } else { x }
+                },
+                move |x: f64| x.clamp(min64, max64),
+            );
+        }
         // `f32::clamp` panics on a NaN bound, so take that case out first and let the rest
         // keep the native clamp, which decides signed zero and rejects `min > max`. A NaN
         // bound gives NaN, agreeing with `clamp_min`/`clamp_max` below and with PyTorch.
@@ -691,7 +704,7 @@ impl FloatTensorOps<Flex> for Flex {
         let min64 = min.to_f64().unwrap();
         // `max` returns the non-NaN operand, which would map NaN to the bound.
         // Testing `is_nan` first lets NaN propagate, as PyTorch does.
-        unary::unary_op(
+        unary::unary_op_vectorised(
             tensor,
             move |x: f32| if x.is_nan() || x > min32 { x } else { min32 },
             move |x: f64| if x.is_nan() || x > min64 { x } else { min64 },
@@ -703,7 +716,7 @@ impl FloatTensorOps<Flex> for Flex {
         let max64 = max.to_f64().unwrap();
         // `min` returns the non-NaN operand, which would map NaN to the bound.
         // Testing `is_nan` first lets NaN propagate, as PyTorch does.
-        unary::unary_op(
+        unary::unary_op_vectorised(
             tensor,
             move |x: f32| if x.is_nan() || x < max32 { x } else { max32 },
             move |x: f64| if x.is_nan() || x < max64 { x } else { max64 },

@@ -99,9 +99,11 @@ mod conv_common;
 pub mod conv;
 // assd patch: the 2D convolution path (see its module documentation).
 mod conv2d_gemm;
+// assd patch: the 2D depthwise path (see its module documentation).
 pub mod conv_transpose;
 pub mod cumulative;
 pub mod deform_conv;
+mod depthwise2d;
 pub mod expand;
 #[cfg(feature = "fft")]
 pub mod fft;

@@ -65,6 +65,22 @@ impl ModuleOps<Flex> for Flex {
         bias: Option<FloatTensor<Flex>>,
         options: ConvOptions<2>,
     ) -> FloatTensor<Flex> {
+        // assd patch: f32 convolutions with one group or depthwise go to paths that take the
+        // padding as given (asymmetric included) instead of a padded copy of the input.
+        if x.dtype() == DType::F32 && weight.dtype() == DType::F32 {
+            let args = crate::ops::depthwise2d::Conv2dArgs {
+                stride: options.stride,
+                padding: options.padding,
+                dilation: options.dilation,
+            };
+            let (xs, ws) = (x.layout().shape(), weight.layout().shape());
+            if crate::ops::conv2d_gemm::applies_2d(xs, ws, options.groups, &args) {
+                return crate::ops::conv2d_gemm::conv2d_f32(x, weight, bias, &args);
+            }
+            if crate::ops::depthwise2d::applies(&x, &weight, options.groups, &args) {
+                return crate::ops::depthwise2d::depthwise2d_f32(x, weight, bias, &args);
+            }
+        }
         let (x, options) = pad_asymmetric_conv_input::<Flex, 2>(x, options);
         match x.dtype() {
             DType::F32 => conv::conv2d_f32(x, weight, bias, &options),
