@@ -406,3 +406,44 @@ fn relu_and_clamps_keep_their_values_on_every_layout() {
     }
     same(relu6(transposed), &want, "relu6 of a transposed view");
 }
+
+/// The vectorised sigmoid (polynomial exp) against f64 over the whole useful range, the
+/// saturated tails, ±∞ and NaN: within 3 ulp-scale relative error.
+#[test]
+fn sigmoid_matches_f64() {
+    use burn::tensor::activation::sigmoid;
+    let device = Device::flex();
+    let mut values: Vec<f32> = (0..20_001).map(|i| (i as f32 - 10_000.0) / 100.0).collect();
+    values.extend([
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        1e-30,
+        -1e-30,
+        0.0,
+        -0.0,
+        88.0,
+        -88.0,
+        -104.0,
+    ]);
+    let n = values.len();
+    let got = sigmoid(Tensor::<1>::from_data(
+        TensorData::new(values.clone(), [n]),
+        &device,
+    ))
+    .into_data()
+    .try_to_vec::<f32>()
+    .expect("f32");
+    for (&x, &g) in values.iter().zip(&got) {
+        let want = 1.0 / (1.0 + (-(x as f64)).exp());
+        let err = (g as f64 - want).abs();
+        assert!(
+            err <= 3.6e-7 * want.max(f32::MIN_POSITIVE as f64) || err < 1e-37,
+            "sigmoid({x}) = {g}, want {want}"
+        );
+    }
+    let nan = sigmoid(Tensor::<1>::from_data(
+        TensorData::new(vec![f32::NAN], [1]),
+        &device,
+    ));
+    assert!(nan.into_data().try_to_vec::<f32>().expect("f32")[0].is_nan());
+}

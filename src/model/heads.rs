@@ -83,11 +83,15 @@ impl MultiboxHeads {
 /// output as two convolutions.
 fn loc_and_conf(loc: &Conv2d, conf: &Conv2d, x: Tensor<4>) -> (Tensor<4>, Tensor<4>) {
     use burn::nn::PaddingConfig2d;
+    let [_, _, h, w] = x.dims();
     let padding = match loc.padding {
         PaddingConfig2d::Valid => Some([(0, 0), (0, 0)]),
         PaddingConfig2d::Explicit(top, left, bottom, right) => Some([(top, bottom), (left, right)]),
-        // Input-dependent; two convolutions as the layers define them.
-        PaddingConfig2d::Same => None,
+        // TensorFlow's rule, as Burn applies it (ASSD-MobileNet's 1×1 heads: none).
+        PaddingConfig2d::Same => Some([
+            same_padding(h, loc.kernel_size[0], loc.stride[0], loc.dilation[0]),
+            same_padding(w, loc.kernel_size[1], loc.stride[1], loc.dilation[1]),
+        ]),
     };
     let same_geometry = loc.kernel_size == conf.kernel_size
         && loc.stride == conf.stride
@@ -95,7 +99,12 @@ fn loc_and_conf(loc: &Conv2d, conf: &Conv2d, x: Tensor<4>) -> (Tensor<4>, Tensor
         && loc.groups == conf.groups
         && loc.padding == conf.padding
         && loc.bias.is_some() == conf.bias.is_some();
-    let Some(padding) = padding.filter(|_| same_geometry) else {
+    // A 1×1 stride-1 unpadded convolution multiplies its input in place (no im2col to share),
+    // so stacking would only copy the filters on every pass (1.7 MB for ASSD-MobileNet's
+    // second source).
+    let pointwise =
+        loc.kernel_size == [1, 1] && loc.stride == [1, 1] && padding == Some([(0, 0), (0, 0)]);
+    let Some(padding) = padding.filter(|_| same_geometry && !pointwise) else {
         return (loc.forward(x.clone()), conf.forward(x));
     };
     let options = ConvOptions::new_with_padding(loc.stride, padding, loc.dilation, loc.groups);
@@ -111,4 +120,30 @@ fn loc_and_conf(loc: &Conv2d, conf: &Conv2d, x: Tensor<4>) -> (Tensor<4>, Tensor
         both.clone().narrow(1, 0, loc_channels),
         both.narrow(1, loc_channels, channels - loc_channels),
     )
+}
+
+/// TensorFlow's "SAME" padding (before, after) of one axis: the output is ⌈len / stride⌉ long
+/// and the odd extra row or column goes after.
+fn same_padding(len: usize, kernel: usize, stride: usize, dilation: usize) -> (usize, usize) {
+    let out = len.div_ceil(stride.max(1));
+    let reach = dilation * (kernel.max(1) - 1) + 1;
+    let total = ((out.max(1) - 1) * stride + reach).saturating_sub(len);
+    (total / 2, total - total / 2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_padding;
+
+    /// TensorFlow's SAME: ⌈len / stride⌉ outputs; the odd extra padding goes after.
+    #[test]
+    fn same_padding_is_tensorflows() {
+        assert_eq!(same_padding(150, 3, 2, 1), (0, 1));
+        assert_eq!(same_padding(19, 3, 2, 1), (1, 1));
+        assert_eq!(same_padding(19, 3, 1, 1), (1, 1));
+        assert_eq!(same_padding(10, 1, 1, 1), (0, 0));
+        assert_eq!(same_padding(1, 3, 1, 1), (1, 1));
+        assert_eq!(same_padding(8, 4, 1, 1), (1, 2));
+        assert_eq!(same_padding(9, 3, 1, 2), (2, 2));
+    }
 }

@@ -104,6 +104,11 @@ impl ActivationOps<Flex> for Flex {
     }
 
     fn sigmoid(tensor: FloatTensor<Flex>) -> FloatTensor<Flex> {
+        // assd patch: a detector's class scores (ASSD-MobileNet: 174,447 per image) went
+        // through libm's scalar `expf`, 0.75 ms; now the vectorised map with the polynomial exp.
+        #[cfg(feature = "simd")]
+        return crate::ops::unary::unary_op_vectorised(tensor, sigmoid_f32_vectorised, sigmoid_f64);
+        #[cfg(not(feature = "simd"))]
         unary_op(tensor, sigmoid_f32, sigmoid_f64)
     }
 
@@ -178,6 +183,17 @@ fn sigmoid_f32(x: f32) -> f32 {
         let e = x.exp();
         e / (1.0 + e)
     }
+}
+
+/// assd patch: [`sigmoid_f32`] through [`exp_nonpositive_f32`] (about 1 ulp), branch-free so
+/// that a loop over it vectorises: e = e^−|x|, then 1 / (1 + e) or e / (1 + e). NaN stays NaN.
+#[cfg(feature = "simd")]
+#[inline(always)]
+fn sigmoid_f32_vectorised(x: f32) -> f32 {
+    let e = exp_nonpositive_f32(-x.abs());
+    let positive = 1.0 / (1.0 + e);
+    let negative = e / (1.0 + e);
+    if x >= 0.0 { positive } else { negative }
 }
 
 #[inline]

@@ -162,9 +162,18 @@ impl Plane {
                         let run = &mut dst[first..end];
                         if let Some(last) = run.len().checked_sub(1) {
                             let src = &src[start..=start + last * s_w];
-                            for (i, d) in run.iter_mut().enumerate() {
-                                // SAFETY: i·s_w ≤ last·s_w, the slice's last index.
-                                *d = unsafe { *src.get_unchecked(i * s_w) };
+                            if s_w == 2 {
+                                // A constant stride, which the compiler turns into vector
+                                // loads and shuffles (MobileNet's stride-2 layers).
+                                for (i, d) in run.iter_mut().enumerate() {
+                                    // SAFETY: 2i ≤ 2·last, the slice's last index.
+                                    *d = unsafe { *src.get_unchecked(2 * i) };
+                                }
+                            } else {
+                                for (i, d) in run.iter_mut().enumerate() {
+                                    // SAFETY: i·s_w ≤ last·s_w, the slice's last index.
+                                    *d = unsafe { *src.get_unchecked(i * s_w) };
+                                }
                             }
                         }
                         dst[end..].fill(0.0);
@@ -259,18 +268,23 @@ fn plane_f32<#[cfg(feature = "simd")] S: macerator::Simd>(
     let [d_h, d_w] = p.args.dilation;
     let (q, acc) = scratch.split_at_mut(s_h * s_w * p.phase_len());
     p.fill_phases(input, q);
-    let run = p.out_h * p.q_w;
-    let acc = &mut acc[..run];
-    acc.fill(0.0);
-    // Taps by kernel row, then column, each `input · w + sum`: Flex's order and operations.
-    for kh in 0..p.k_h {
-        let (a, dr) = ((kh * d_h) % s_h, (kh * d_h) / s_h);
-        for kw in 0..p.k_w {
-            let (b, dc) = ((kw * d_w) % s_w, (kw * d_w) / s_w);
-            let wv = w[kh * p.k_w + kw];
-            let src = &q[(a * s_w + b) * p.phase_len() + dr * p.q_w + dc..][..run];
-            for (o, &v) in acc.iter_mut().zip(src) {
-                *o = v * wv + *o;
+    // Output rows in blocks whose accumulator stays in L1 (~8 KB) across the taps.
+    let block_rows = (2048 / p.q_w).clamp(1, p.out_h.max(1));
+    let acc = &mut acc[..p.out_h * p.q_w];
+    for (block, acc) in acc.chunks_mut(block_rows * p.q_w).enumerate() {
+        let first = block * block_rows * p.q_w;
+        acc.fill(0.0);
+        // Taps by kernel row, then column, each `input · w + sum`: Flex's order and operations.
+        for kh in 0..p.k_h {
+            let (a, dr) = ((kh * d_h) % s_h, (kh * d_h) / s_h);
+            for kw in 0..p.k_w {
+                let (b, dc) = ((kw * d_w) % s_w, (kw * d_w) / s_w);
+                let wv = w[kh * p.k_w + kw];
+                let start = (a * s_w + b) * p.phase_len() + dr * p.q_w + dc + first;
+                let src = &q[start..][..acc.len()];
+                for (o, &v) in acc.iter_mut().zip(src) {
+                    *o = v * wv + *o;
+                }
             }
         }
     }

@@ -90,12 +90,15 @@ where
         if tensor.is_unique() && start == 0 {
             let mut tensor = tensor;
             let storage: &mut [f32] = tensor.storage_mut();
-            map_f32_in_place(&mut storage[..n], f32_op);
+            for_chunks(&mut storage[..n], |chunk, _| map_f32_in_place(chunk, f32_op));
             return tensor;
         }
         let src: &[f32] = tensor.storage();
+        let src = &src[start..start + n];
         let mut out = alloc::vec![0.0f32; n];
-        map_f32_into(&src[start..start + n], &mut out, f32_op);
+        for_chunks(&mut out, |chunk, at| {
+            map_f32_into(&src[at..at + chunk.len()], chunk, f32_op)
+        });
         return FlexTensor::new(
             Bytes::from_elems(out),
             Layout::contiguous(tensor.layout().shape().clone()),
@@ -103,6 +106,24 @@ where
         );
     }
     unary_op(tensor, f32_op, f64_op)
+}
+
+/// Elements per task when a map is split over threads; smaller tensors stay on one.
+#[cfg(feature = "simd")]
+const MAP_CHUNK: usize = 1 << 15;
+
+/// `f(chunk, offset)` over `data` in [`MAP_CHUNK`]-element pieces, in parallel with rayon.
+#[cfg(feature = "simd")]
+fn for_chunks(data: &mut [f32], f: impl Fn(&mut [f32], usize) + Send + Sync) {
+    #[cfg(feature = "rayon")]
+    if data.len() > 2 * MAP_CHUNK {
+        use rayon::prelude::*;
+        data.par_chunks_mut(MAP_CHUNK)
+            .enumerate()
+            .for_each(|(i, chunk)| f(chunk, i * MAP_CHUNK));
+        return;
+    }
+    f(data, 0);
 }
 
 #[cfg(feature = "simd")]
