@@ -121,6 +121,7 @@ pub struct Inference {
 /// Network plus everything needed around it.
 #[derive(Debug)]
 pub struct Detector {
+    /// The network as it runs: batch norm folded (see [`Detector::new`]).
     pub model: Assd,
     pub head: Arc<DetectionHead>,
     pub preprocess: PreprocessConfig,
@@ -128,8 +129,16 @@ pub struct Detector {
 }
 
 impl Detector {
+    /// `model` for inference: its batch norms are folded into their convolutions
+    /// ([`crate::model::fold`]) except on an autodiff device, so `self.model` is not for
+    /// training or saving.
     pub fn new(model: Assd, device: Device) -> Result<Self, ConfigError> {
         let head = Arc::new(DetectionHead::new(model.config.clone())?);
+        let model = if device.is_autodiff() {
+            model
+        } else {
+            model.fold_batch_norm()
+        };
         Ok(Self {
             preprocess: model.config.preprocess,
             model,

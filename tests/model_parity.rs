@@ -36,7 +36,29 @@ fn assd513_reproduces_the_authors_outputs_and_attention() {
         TensorData::new(fx["input"].f32(), [1, 3, 513, 513]),
         &device,
     );
-    let out = model.forward(input);
+    check(
+        "as loaded",
+        model.clone().forward(input.clone()),
+        &outputs,
+        &attention,
+    );
+    // What `Detector` runs: batch norm folded into the convolutions; the same bounds hold.
+    check(
+        "batch norm folded",
+        model.fold_batch_norm().forward(input),
+        &outputs,
+        &attention,
+    );
+}
+
+fn check(
+    what: &str,
+    out: assd::model::AssdOutput,
+    outputs: &std::path::Path,
+    attention: &std::path::Path,
+) {
+    eprintln!("ASSD513, {what}:");
+    let fx = common::load(outputs);
     assert_eq!(
         out.feature_sizes,
         vec![[65, 65], [33, 33], [17, 17], [9, 9], [5, 5], [3, 3], [1, 1]]
@@ -74,7 +96,7 @@ fn assd513_reproduces_the_authors_outputs_and_attention() {
     eprintln!("conf_softmax: max |diff| {d:e}");
     assert!(d <= 5e-5, "conf_softmax: max |diff| {d:e} > 5e-5");
 
-    let att = common::load(&attention);
+    let att = common::load(attention);
     // Scale 0: every 13th row, and the column sums (4225 × mean received).
     let idx = att["beta_0_row_idx"].usize();
     let rows = att["beta_0_rows"].f32();

@@ -7,9 +7,13 @@
 use burn::nn::BatchNorm;
 use burn::prelude::*;
 
-/// `[batch, channels, h, w]` → same shape. Training (autodiff device and a trainable layer)
+/// `[batch, channels, h, w]` → same shape; no layer (folded into the convolution before it,
+/// [`crate::model::fold`]) is the identity. Training (autodiff device and a trainable layer)
 /// uses Burn's batch-statistics path.
-pub fn batch_norm(bn: &BatchNorm, x: Tensor<4>) -> Tensor<4> {
+pub fn batch_norm(bn: Option<&BatchNorm>, x: Tensor<4>) -> Tensor<4> {
+    let Some(bn) = bn else {
+        return x;
+    };
     if x.device().is_autodiff() && bn.training.is_enabled() {
         return bn.forward(x);
     }

@@ -68,10 +68,7 @@ impl ExtraBlock {
     /// `[batch, in_channels, h, w]` → `[batch, out_channels, h', w']`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let x = self.conv.forward(x);
-        let x = match &self.bn {
-            Some(bn) => batch_norm(bn, x),
-            None => x,
-        };
+        let x = batch_norm(self.bn.as_ref(), x);
         match self.activation {
             Activation::Relu => relu(x),
             Activation::Relu6 => relu6(x),

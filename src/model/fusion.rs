@@ -62,7 +62,7 @@ impl Fusion {
             .collect();
         relu(
             self.conv
-                .forward(batch_norm(&self.bn, Tensor::cat(parts, 1))),
+                .forward(batch_norm(Some(&self.bn), Tensor::cat(parts, 1))),
         )
     }
 }

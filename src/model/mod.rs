@@ -7,6 +7,7 @@ mod bottleneck;
 mod conv;
 mod depthwise_separable;
 mod extras;
+pub mod fold;
 mod fusion;
 mod heads;
 mod l2norm;

@@ -22,7 +22,8 @@ pub struct ResNet101Config {
 #[derive(Module, Debug)]
 pub struct ResNet101 {
     pub conv1: Conv2d,
-    pub bn1: BatchNorm,
+    /// None once folded into `conv1` for inference ([`crate::model::fold`]).
+    pub bn1: Option<BatchNorm>,
     pub maxpool: MaxPool2d,
     pub layer1: Vec<Bottleneck>,
     pub layer2: Vec<Bottleneck>,
@@ -50,7 +51,7 @@ impl ResNet101Config {
         let layer4 = stage(512, self.blocks[3], 2);
         ResNet101 {
             conv1: conv2d([3, 64], 7, 2, 3, false, device),
-            bn1: BatchNormConfig::new(64).init(device),
+            bn1: Some(BatchNormConfig::new(64).init(device)),
             // Inputs are post-ReLU (≥ 0), so zero padding equals PyTorch's −∞ padding here.
             maxpool: MaxPool2dConfig::new([3, 3])
                 .with_strides([2, 2])
@@ -68,7 +69,7 @@ impl ResNet101 {
     /// `[batch, 3, s, s]` → `[conv3_x [b,512,·,·], conv4_x [b,1024,·,·], conv5_x [b,2048,·,·]]`
     /// (65, 33, 17 for s = 513).
     pub fn forward(&self, x: Tensor<4>) -> [Tensor<4>; 3] {
-        let x = relu(batch_norm(&self.bn1, self.conv1.forward(x)));
+        let x = relu(batch_norm(self.bn1.as_ref(), self.conv1.forward(x)));
         let x = self.maxpool.forward(x);
         let run = |x: Tensor<4>, layer: &[Bottleneck]| layer.iter().fold(x, |x, b| b.forward(x));
         let x = run(x, &self.layer1);
