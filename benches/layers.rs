@@ -10,7 +10,7 @@ use assd::backend::{DeviceChoice, select_device};
 use assd::model::Backbone;
 use burn::nn::conv::Conv2d;
 use burn::prelude::*;
-use burn::tensor::activation::{relu6, sigmoid};
+use burn::tensor::activation::{relu6, sigmoid, softmax};
 
 /// The `assd` binary's allocator and setting (src/main.rs): freed pages are kept for reuse.
 #[global_allocator]
@@ -100,6 +100,7 @@ fn main() {
         &device,
     );
     let mut rows = Vec::new();
+    let mut parts = Vec::new();
     let mut h = conv_relu6(&mut rows, runs, "conv0", &net.conv0, x.clone());
     let mut taps = Vec::new();
     for (i, block) in net.blocks.iter().enumerate() {
@@ -144,6 +145,45 @@ fn main() {
             macs,
             ms: median_ms(runs, || unit.forward(s.clone())),
         });
+        if k < 2 {
+            // Its parts (not counted in the sums below).
+            let nn = hh * ww;
+            let qkv = || {
+                let f = unit.query.forward(s.clone());
+                let g = unit.key.forward(s.clone());
+                let v = unit.value.forward(s.clone());
+                (f, g, v)
+            };
+            parts.push(Row {
+                name: format!("  attention{k} q,k,v convs"),
+                shape: dims(s),
+                macs: n * c * (c / 4.0 + c),
+                ms: median_ms(runs, qkv),
+            });
+            let (f, g, v) = qkv();
+            let r = f.dims()[1];
+            let (f, g) = (f.reshape([1, r, nn]), g.reshape([1, r, nn]));
+            let logits = || softmax(f.clone().swap_dims(1, 2).matmul(g.clone()), 2);
+            parts.push(Row {
+                name: format!("  attention{k} qᵀk, softmax"),
+                shape: format!("{nn}×{nn}"),
+                macs: n * n * c / 8.0,
+                ms: median_ms(runs, logits),
+            });
+            let beta = logits();
+            let v = v.reshape([1, c as usize, nn]);
+            parts.push(Row {
+                name: format!("  attention{k} v·βᵀ + x"),
+                shape: dims(s),
+                macs: n * n * c,
+                ms: median_ms(runs, || {
+                    v.clone()
+                        .matmul(beta.clone().swap_dims(1, 2))
+                        .reshape(s.dims())
+                        + s.clone()
+                }),
+            });
+        }
     }
     let attended: Vec<_> = model
         .attention
@@ -156,6 +196,28 @@ fn main() {
         shape: format!("{} sources", attended.len()),
         macs: 0.0,
         ms: median_ms(runs, || model.heads.forward(&attended)),
+    });
+    let convs = || {
+        attended
+            .iter()
+            .zip(model.heads.loc.iter().zip(&model.heads.conf))
+            .map(|(x, (l, c))| (l.forward(x.clone()), c.forward(x.clone())))
+            .collect::<Vec<_>>()
+    };
+    let head_macs: f64 = attended
+        .iter()
+        .zip(model.heads.loc.iter().zip(&model.heads.conf))
+        .map(|(x, (l, c))| {
+            let [_, _, h, w] = x.dims();
+            let per = |conv: &Conv2d| conv.weight.dims().iter().product::<usize>();
+            ((per(l) + per(c)) * h * w) as f64
+        })
+        .sum();
+    parts.push(Row {
+        name: "  heads: the convs".into(),
+        shape: format!("{} sources", attended.len()),
+        macs: head_macs,
+        ms: median_ms(runs, convs),
     });
     let (_, conf) = model.heads.forward(&attended);
     rows.push(Row {
@@ -187,6 +249,16 @@ fn main() {
             r.macs / 1e6,
             r.ms,
             gflops
+        );
+    }
+    for r in &parts {
+        println!(
+            "{:<24} {:<28} {:>9.2} {:>9.3} {:>9.1}",
+            r.name,
+            r.shape,
+            r.macs / 1e6,
+            r.ms,
+            2.0 * r.macs / r.ms / 1e6
         );
     }
     let group = |pred: &dyn Fn(&str) -> bool| {

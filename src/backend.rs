@@ -108,6 +108,19 @@ pub fn cpu() -> SelectedDevice {
     }
 }
 
+/// Runs `f` (a forward pass on `device`) where the CPU backend works fastest: on the CPU, on
+/// one of rayon's worker threads, so that each parallel kernel inside starts on the calling
+/// worker and wakes only the others. Called from any other thread, every kernel is handed to
+/// the pool and that thread waits: with ~100 kernels per ASSD-MobileNet pass this cost 1.5 ms
+/// of 17 (2-core Intel Xeon). On a GPU, `f` runs where it is.
+pub fn run_model<T: Send>(device: &Device, f: impl FnOnce() -> T + Send) -> T {
+    if *device == Device::flex() {
+        rayon::scope(|_| f())
+    } else {
+        f()
+    }
+}
+
 /// Chooses the device for `choice`.
 pub fn select_device(choice: DeviceChoice) -> Result<SelectedDevice, BackendError> {
     select(choice, false).map(|(selected, _)| selected)

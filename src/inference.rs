@@ -165,7 +165,7 @@ impl Detector {
         let classes = self.config().num_classes;
         let batch = image_sizes.len();
         let x = Tensor::<4>::from_data(TensorData::new(chw, [batch, 3, size, size]), &self.device);
-        let out = self.model.forward(x);
+        let out = crate::backend::run_model(&self.device, || self.model.forward(x));
         let [_, priors, _] = out.loc.dims();
         let logits = out.conf.reshape([batch * priors, classes]);
         let scores = match self.config().score {
