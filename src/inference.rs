@@ -164,16 +164,23 @@ impl Detector {
         let size = self.config().input_size;
         let classes = self.config().num_classes;
         let batch = image_sizes.len();
-        let x = Tensor::<4>::from_data(TensorData::new(chw, [batch, 3, size, size]), &self.device);
-        let out = crate::backend::run_model(&self.device, || self.model.forward(x));
-        let [_, priors, _] = out.loc.dims();
-        let logits = out.conf.reshape([batch * priors, classes]);
-        let scores = match self.config().score {
-            ScoreFunction::Softmax => softmax(logits, 1),
-            ScoreFunction::Sigmoid => sigmoid(logits),
-        };
-        let loc = tensor_to_vec(out.loc);
-        let scores = tensor_to_vec(scores);
+        // Upload, network, scores and read-back all on the CPU pool's worker (run_model).
+        let (attention, feature_sizes, priors, loc, scores) =
+            crate::backend::run_model(&self.device, || {
+                let x = Tensor::<4>::from_data(
+                    TensorData::new(chw, [batch, 3, size, size]),
+                    &self.device,
+                );
+                let out = self.model.forward(x);
+                let [_, priors, _] = out.loc.dims();
+                let logits = out.conf.reshape([batch * priors, classes]);
+                let scores = match self.config().score {
+                    ScoreFunction::Softmax => softmax(logits, 1),
+                    ScoreFunction::Sigmoid => sigmoid(logits),
+                };
+                let (loc, scores) = (tensor_to_vec(out.loc), tensor_to_vec(scores));
+                (out.attention, out.feature_sizes, priors, loc, scores)
+            });
         image_sizes
             .into_iter()
             .enumerate()
@@ -184,12 +191,11 @@ impl Detector {
                         .map(|c| [c[0], c[1], c[2], c[3]])
                         .collect(),
                     scores: scores[i * priors * classes..(i + 1) * priors * classes].to_vec(),
-                    feature_sizes: out.feature_sizes.clone(),
+                    feature_sizes: feature_sizes.clone(),
                     image_size,
                 },
                 // Each image's maps stay on the device, `[1, N_k, N_k]`.
-                attention: out
-                    .attention
+                attention: attention
                     .iter()
                     .map(|a| a.clone().slice(i..i + 1))
                     .collect(),
