@@ -96,10 +96,28 @@ fn hardware_adapters() -> Vec<Adapter> {
     adapters.into_iter().map(|(_, a)| a).collect()
 }
 
+/// How long the CPU pool's idle workers keep looking for work before they fall asleep.
+///
+/// A forward pass is ~100 parallel kernels with short serial stretches between them; with
+/// rayon's own few microseconds of looking, the other worker fell asleep in each stretch and
+/// every kernel began with a wake-up. ASSD-MobileNet on the 2-core Intel Xeon: 14.6-16.8 →
+/// 12.0-14.6 ms per pass, the same from 50 µs to 5 ms of spin (vendor/rayon-core/PATCHES.md).
+/// After the last kernel each worker keeps a core busy for this long, yielding to any other
+/// thread. `ASSD_IDLE_SPIN_US` overrides it (0 is rayon's behaviour), for measuring.
+const CPU_IDLE_SPIN: std::time::Duration = std::time::Duration::from_millis(1);
+
+fn cpu_idle_spin() -> std::time::Duration {
+    std::env::var("ASSD_IDLE_SPIN_US")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .map_or(CPU_IDLE_SPIN, std::time::Duration::from_micros)
+}
+
 /// The CPU device, with its matrix-product kernels chosen for this CPU
-/// ([`crate::cpu_kernels`]).
+/// ([`crate::cpu_kernels`]) and its pool's workers kept awake between kernels.
 pub fn cpu() -> SelectedDevice {
     let kernels = crate::cpu_kernels::choose();
+    rayon_core::set_idle_spin(cpu_idle_spin());
     SelectedDevice {
         device: Device::flex(),
         description: format!("CPU (Flex, {})", kernels.label()),

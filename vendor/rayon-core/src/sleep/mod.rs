@@ -4,8 +4,9 @@
 use crate::latch::CoreLatch;
 use crate::sync::{Condvar, Mutex};
 use crossbeam_utils::CachePadded;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
+use std::time::{Duration, Instant};
 
 mod counters;
 pub(crate) use self::counters::THREADS_MAX;
@@ -41,6 +42,10 @@ pub(super) struct IdleState {
     /// Once we become sleepy, what was the sleepy counter value?
     /// Set to `INVALID_SLEEPY_COUNTER` otherwise.
     jobs_counter: JobsEventCounter,
+
+    /// (assd patch) Until when the thread keeps looking before it may become sleepy, once
+    /// its first `ROUNDS_UNTIL_SLEEPY` rounds are done; `None` until then.
+    spin_until: Option<Instant>,
 }
 
 /// The "sleep state" for an individual worker.
@@ -55,6 +60,39 @@ struct WorkerSleepState {
 
 const ROUNDS_UNTIL_SLEEPY: u32 = 32;
 const ROUNDS_UNTIL_SLEEPING: u32 = ROUNDS_UNTIL_SLEEPY + 1;
+
+/// (assd patch) How long, in nanoseconds, an idle worker keeps looking for work (yielding
+/// between looks) after its `ROUNDS_UNTIL_SLEEPY` rounds before it starts to fall asleep.
+/// 0, the default, is upstream's behaviour.
+static IDLE_SPIN_NANOS: AtomicU64 = AtomicU64::new(0);
+
+/// (assd patch) Makes idle workers of every pool keep looking for work for `spin` before they
+/// start to fall asleep, instead of only `ROUNDS_UNTIL_SLEEPY` yields (a few microseconds).
+///
+/// A program that runs many short parallel operations back to back with short serial gaps
+/// between them (a neural network's layers) otherwise has its workers fall asleep in every
+/// gap and pays a wake-up (a futex call, and on a virtual machine an inter-processor
+/// interrupt) at the start of every operation. The cost is CPU time: after the last job,
+/// each idle worker keeps a core busy (yielding to any other runnable thread) for `spin`.
+/// `Duration::ZERO` restores upstream's behaviour.
+pub fn set_idle_spin(spin: Duration) {
+    let nanos = u64::try_from(spin.as_nanos()).unwrap_or(u64::MAX);
+    IDLE_SPIN_NANOS.store(nanos, Ordering::Relaxed);
+}
+
+/// (assd patch) Whether an idle worker that has done its `ROUNDS_UNTIL_SLEEPY` rounds should
+/// keep looking instead of becoming sleepy.
+fn keep_spinning(idle_state: &mut IdleState) -> bool {
+    let nanos = IDLE_SPIN_NANOS.load(Ordering::Relaxed);
+    if nanos == 0 {
+        return false;
+    }
+    let now = Instant::now();
+    let until = *idle_state
+        .spin_until
+        .get_or_insert_with(|| now + Duration::from_nanos(nanos));
+    now < until
+}
 
 impl Sleep {
     pub(super) fn new(n_threads: usize) -> Sleep {
@@ -73,6 +111,7 @@ impl Sleep {
             worker_index,
             rounds: 0,
             jobs_counter: JobsEventCounter::DUMMY,
+            spin_until: None,
         }
     }
 
@@ -94,6 +133,9 @@ impl Sleep {
         if idle_state.rounds < ROUNDS_UNTIL_SLEEPY {
             thread::yield_now();
             idle_state.rounds += 1;
+            if idle_state.rounds == ROUNDS_UNTIL_SLEEPY && keep_spinning(idle_state) {
+                idle_state.rounds -= 1;
+            }
         } else if idle_state.rounds == ROUNDS_UNTIL_SLEEPY {
             idle_state.jobs_counter = self.announce_sleepy();
             idle_state.rounds += 1;
@@ -315,6 +357,7 @@ impl IdleState {
     fn wake_fully(&mut self) {
         self.rounds = 0;
         self.jobs_counter = JobsEventCounter::DUMMY;
+        self.spin_until = None;
     }
 
     fn wake_partly(&mut self) {
